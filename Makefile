@@ -1,0 +1,83 @@
+# monitor-analyzer — developer entry points.
+#
+#   make demo   # install what is missing, then run the bundled example
+#   make test   # install what is missing, then lint + format check + test suite
+#
+# `make install` is idempotent: Java 17 is only installed (apt) when `java -version` is missing or
+# older than 17, the virtualenv is only created when absent, and the package is only (re)installed
+# when pyproject.toml or constraints.txt changed since the last install.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   := .venv
+VPY    := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+IMAGE  ?= monitor-analyzer:latest
+
+# apt needs root; fall back to sudo when run as an ordinary user.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
+
+.PHONY: help install java test lint format demo image clean distclean
+
+help:
+	@echo "targets: install test demo lint format image clean distclean"
+
+install: java $(STAMP)
+
+# Java 17+ is required by PySpark 4.x. `java -version` prints e.g. `openjdk version "17.0.15"`
+# (or `"1.8.0_392"` for Java 8, whose leading 1 correctly compares as < 17).
+java:
+	@major=$$(java -version 2>&1 | sed -n 's/.* version "\([0-9]*\).*/\1/p' | head -n1); \
+	if [ -n "$$major" ] && [ "$$major" -ge 17 ]; then \
+		echo "java $$major found"; \
+	else \
+		echo "Java >= 17 not found (found: $${major:-none}); installing openjdk-17-jre-headless"; \
+		$(APT_GET) update && \
+		$(APT_GET) install -y --no-install-recommends openjdk-17-jre-headless; \
+	fi
+
+# Debian ships `venv` without ensurepip unless python3-venv is installed; install it on demand.
+$(VPY):
+	@if ! $(PYTHON) -m venv $(VENV); then \
+		echo "python3 -m venv failed; installing python3-venv"; \
+		rm -rf $(VENV); \
+		$(APT_GET) update && \
+		$(APT_GET) install -y --no-install-recommends python3-venv && \
+		$(PYTHON) -m venv $(VENV); \
+	fi
+	$(VPY) -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml constraints.txt | $(VPY)
+	$(VPY) -m pip install -c constraints.txt -e '.[test]'
+	touch $@
+
+test: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VPY) -m pytest -n 2 tests
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+demo: install
+	bash examples/demo.sh
+
+# First draft; see Dockerfile.
+image:
+	docker build -t $(IMAGE) .
+
+clean:
+	rm -rf demo-output .pytest_cache .ruff_cache spark-warehouse metastore_db derby.log build dist *.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+# Also removes the virtualenv (the next `make install` recreates it).
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,156 @@
+"""The processing-job contract: where the environment comes from and what each key means.
+
+SageMaker writes the job request to ``/opt/ml/config/processingjobconfig.json``; the prebuilt
+analyzer reads its ``Environment`` from there. We do the same and fall back to the process
+environment for keys the file lacks (or when there is no file, outside SageMaker). ``OPT_ML``
+rebases every ``/opt/ml`` path, fixed or given in the environment, so the same job runs anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from analyzer.errors import ConfigError
+from analyzer.formats import DatasetFormat, parse_dataset_format
+from analyzer.suggest import CATEGORICAL_DRIFT_METHODS, LINFINITY
+
+log = logging.getLogger("monitor_analyzer.contract")
+
+DEFAULT_OPT_ML = "/opt/ml"
+REQUIRED_KEYS = ("dataset_source", "dataset_format", "output_path")
+
+# Keys the analyzer consumes; every other key is re-exported to os.environ for the user's scripts.
+ANALYZER_KEYS = frozenset(
+    {
+        "dataset_source", "output_path", "dataset_format", "cloudwatch_metrics_directory",
+        "start_time", "end_time", "metric_time", "analysis_type", "problem_type", "automl_problem_name",
+        "inference_attribute", "probability_attribute", "ground_truth_attribute",
+        "probability_threshold_attribute", "positive_label", "baseline_constraints", "baseline_statistics",
+        "publish_cloudwatch_metrics", "record_preprocessor_script", "post_analytics_processor_script",
+        "sagemaker_endpoint_name", "sagemaker_monitoring_schedule_name", "detect_outliers", "detect_drift",
+        "image_data", "monitoring_input_type", "report_enabled", "categorical_drift_method",
+        "auto_ml_candidate_name", "auto_ml_job_name", "auto_ml_job_objective_type", "objective_metric_name",
+        "exclude_features_attribute",
+    }
+)  # fmt: skip
+
+
+def opt_ml() -> Path:
+    return Path(os.environ.get("OPT_ML") or DEFAULT_OPT_ML)
+
+
+def rebase(path: str | None) -> Path | None:
+    """A path from the environment, moved under $OPT_ML when it points into /opt/ml."""
+    if not path:
+        return None
+    root = opt_ml()
+    p = Path(path)
+    if str(root) != DEFAULT_OPT_ML and (p == Path(DEFAULT_OPT_ML) or Path(DEFAULT_OPT_ML) in p.parents):
+        return root / p.relative_to(DEFAULT_OPT_ML)
+    return p
+
+
+def processing_job_config_path() -> Path:
+    return opt_ml() / "config" / "processingjobconfig.json"
+
+
+def message_path() -> Path:
+    return opt_ml() / "output" / "message"
+
+
+def load_environment() -> dict[str, str]:
+    """The job's Environment map: processingjobconfig.json first, the process environment second."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k in ANALYZER_KEYS or k.upper() == "CLOUDWATCH_METRICS_DIRECTORY"
+    }
+    config = processing_job_config_path()
+    if config.is_file():
+        try:
+            document = json.loads(config.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as e:
+            raise ConfigError(f"{config} is not valid JSON: {e.msg} at line {e.lineno}") from e
+        file_env = document.get("Environment") or {}
+        if not isinstance(file_env, dict):
+            raise ConfigError(f"{config}: Environment must be a JSON object")
+        env.update({str(k): str(v) for k, v in file_env.items()})
+        log.info("Read the job environment from %s", config)
+    return env
+
+
+def export_user_keys(env: dict[str, str]) -> list[str]:
+    """Make the user's own keys visible to preprocess/postprocess scripts through os.environ."""
+    exported = []
+    for key, value in env.items():
+        if key and value and key not in ANALYZER_KEYS:
+            os.environ[key] = value
+            exported.append(key)
+    return exported
+
+
+@dataclass(frozen=True)
+class JobConfig:
+    dataset_source: Path
+    dataset_format: DatasetFormat
+    output_path: Path
+    publish_cloudwatch_metrics: bool = False
+    baseline_constraints: Path | None = None
+    baseline_statistics: Path | None = None
+    record_preprocessor_script: Path | None = None
+    post_analytics_processor_script: Path | None = None
+    categorical_drift_method: str = LINFINITY
+    analysis_type: str = "DATA_QUALITY"
+    start_time: str | None = None
+    end_time: str | None = None
+    metric_time: str | None = None
+    endpoint_name: str | None = None
+    schedule_name: str | None = None
+    exclude_features: tuple[str, ...] = ()
+    cloudwatch_metrics_directory: Path | None = None
+
+    @property
+    def is_monitoring(self) -> bool:
+        return self.baseline_constraints is not None or self.baseline_statistics is not None
+
+
+def job_config_from_env(env: dict[str, str]) -> JobConfig:
+    missing = [k for k in REQUIRED_KEYS if not env.get(k)]
+    if missing:
+        raise ConfigError(
+            f"Missing required environment key(s) {', '.join(missing)}: set them in the processing job's "
+            f"Environment ({processing_job_config_path()}) or the process environment"
+        )
+    drift_method = env.get("categorical_drift_method") or LINFINITY
+    if drift_method not in CATEGORICAL_DRIFT_METHODS:
+        raise ConfigError(
+            f"categorical_drift_method must be one of {', '.join(CATEGORICAL_DRIFT_METHODS)}, got {drift_method!r}"
+        )
+    publish = (env.get("publish_cloudwatch_metrics") or "Disabled").strip().lower() == "enabled"
+    exclude = tuple(x.strip() for x in (env.get("exclude_features_attribute") or "").split(",") if x.strip())
+    cw_dir = env.get("cloudwatch_metrics_directory") or env.get("CLOUDWATCH_METRICS_DIRECTORY")
+    return JobConfig(
+        dataset_source=rebase(env["dataset_source"]),
+        dataset_format=parse_dataset_format(env["dataset_format"]),
+        output_path=rebase(env["output_path"]),
+        publish_cloudwatch_metrics=publish,
+        baseline_constraints=rebase(env.get("baseline_constraints")),
+        baseline_statistics=rebase(env.get("baseline_statistics")),
+        record_preprocessor_script=rebase(env.get("record_preprocessor_script")),
+        post_analytics_processor_script=rebase(env.get("post_analytics_processor_script")),
+        categorical_drift_method=drift_method,
+        analysis_type=(env.get("analysis_type") or "DATA_QUALITY").upper(),
+        start_time=env.get("start_time") or None,
+        end_time=env.get("end_time") or None,
+        metric_time=env.get("metric_time") or None,
+        endpoint_name=env.get("sagemaker_endpoint_name") or None,
+        schedule_name=env.get("sagemaker_monitoring_schedule_name") or None,
+        exclude_features=exclude,
+        cloudwatch_metrics_directory=rebase(cw_dir)
+        if cw_dir
+        else opt_ml() / "output" / "metrics" / "cloudwatch",
+    )

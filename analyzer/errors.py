@@ -1,0 +1,17 @@
+"""Errors that end a job with a one-line message the user can act on."""
+
+
+class AnalyzerError(Exception):
+    """A failure whose message is written to /opt/ml/output/message as it is."""
+
+
+class ConfigError(AnalyzerError):
+    """The job's environment or arguments are wrong."""
+
+
+class InputError(AnalyzerError):
+    """The dataset cannot be analyzed."""
+
+
+class ScriptError(AnalyzerError):
+    """A user's preprocess_handler or postprocess_handler failed or is missing."""

@@ -1,0 +1,147 @@
+"""Per-column mergeable profile state: data types, moments, KLL sketch, histogram, distinct count."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from analyzer.profile import hll
+from analyzer.profile.datatypes import BOOLEAN, FRACTIONAL, INTEGRAL, NULL, STRING, classify, to_double
+from analyzer.profile.kll import KLLSketch
+from analyzer.profile.moments import MomentsState
+
+
+@dataclass(frozen=True)
+class ProfileSettings:
+    """Knobs of the profile. Defaults are the prebuilt analyzer's."""
+
+    kll_sketch_size: int = 2048
+    kll_shrinking_factor: float = 0.64
+    # Exact value counts are kept up to this many distinct values (Deequ's MaximumAllowedDetailBins);
+    # past it the column's distinct count comes from HyperLogLog and no categorical histogram is kept.
+    histogram_max_values: int = 1000
+
+
+@dataclass
+class ColumnState:
+    name: str
+    order: tuple
+    settings: ProfileSettings
+    type_counts: list[int] = field(default_factory=lambda: [0, 0, 0, 0, 0])
+    moments: MomentsState | None = field(default_factory=MomentsState)
+    kll: KLLSketch | None = None
+    histogram: dict[str, int] | None = field(default_factory=dict)
+    registers: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.kll is None and self.moments is not None:
+            self.kll = KLLSketch(self.settings.kll_sketch_size, self.settings.kll_shrinking_factor)
+
+    # -- derived ---------------------------------------------------------------------------------
+    @property
+    def num_present(self) -> int:
+        return sum(self.type_counts) - self.type_counts[NULL]
+
+    @property
+    def is_string(self) -> bool:
+        return self.type_counts[STRING] > 0 or self.type_counts[BOOLEAN] > 0
+
+    def distinct_count(self) -> float:
+        if self.histogram is not None:
+            return float(len(self.histogram))
+        return hll.estimate(self.registers)
+
+    # -- updates ---------------------------------------------------------------------------------
+    def update(self, values: pa.Array) -> None:
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()
+        kind = values.type
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            self._update_strings(values)
+        elif pa.types.is_integer(kind) or pa.types.is_floating(kind):
+            self._update_typed_numeric(values)
+        else:
+            # Booleans, timestamps and the like are categories (Model Monitor has no such types).
+            self._update_strings(pc.cast(values, pa.string()))
+
+    def _update_strings(self, values: pa.Array) -> None:
+        is_frac, is_int, counts = classify(values)
+        for i, c in enumerate(counts):
+            self.type_counts[i] += c
+        if self.is_string:
+            self._drop_numeric()
+        elif counts[FRACTIONAL] or counts[INTEGRAL]:
+            numeric = to_double(pc.filter(values, pc.or_(is_frac, is_int)))
+            self._add_numbers(numeric.to_numpy(zero_copy_only=False))
+        self._count_values(values)
+
+    def _update_typed_numeric(self, values: pa.Array) -> None:
+        if pa.types.is_floating(values.type):
+            # NaN and infinities in typed columns are not numbers a baseline can use: count them missing.
+            finite = pc.is_finite(values)
+            values = pc.if_else(finite, values, pa.scalar(None, values.type))
+        present = len(values) - values.null_count
+        self.type_counts[NULL] += values.null_count
+        self.type_counts[FRACTIONAL if pa.types.is_floating(values.type) else INTEGRAL] += present
+        if not self.is_string:
+            self._add_numbers(pc.drop_null(pc.cast(values, pa.float64())).to_numpy(zero_copy_only=False))
+        self._count_values(pc.cast(values, pa.string()))
+
+    def _add_numbers(self, numbers: np.ndarray) -> None:
+        if len(numbers):
+            self.moments = self.moments.merge(MomentsState.of(numbers))
+            self.kll.update(numbers)
+
+    def _drop_numeric(self) -> None:
+        self.moments = None
+        self.kll = None
+
+    def _count_values(self, values: pa.Array) -> None:
+        present = pc.drop_null(values)
+        if len(present) == 0:
+            return
+        if self.histogram is not None:
+            counts = pc.value_counts(present)
+            for value, count in zip(
+                counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True
+            ):
+                self.histogram[value] = self.histogram.get(value, 0) + count
+            self._check_overflow()
+        else:
+            hll.add(self.registers, pc.unique(present).to_numpy(zero_copy_only=False))
+
+    def _check_overflow(self) -> None:
+        if self.histogram is not None and len(self.histogram) > self.settings.histogram_max_values:
+            self.registers = hll.new_registers()
+            hll.add(self.registers, np.array(list(self.histogram), dtype=object))
+            self.histogram = None
+
+    # -- merge -----------------------------------------------------------------------------------
+    def merge(self, other: ColumnState) -> ColumnState:
+        """Combine with the state of a later part of the data (order matters for the sketch)."""
+        self.type_counts = [a + b for a, b in zip(self.type_counts, other.type_counts, strict=True)]
+        if self.is_string or self.moments is None or other.moments is None:
+            self._drop_numeric()
+        else:
+            self.moments = self.moments.merge(other.moments)
+            self.kll.merge(other.kll)
+        self.order = min(self.order, other.order)
+        if self.histogram is not None and other.histogram is not None:
+            for value, count in other.histogram.items():
+                self.histogram[value] = self.histogram.get(value, 0) + count
+            self._check_overflow()
+        else:
+            mine = self.registers if self.histogram is None else self._registers_of(self.histogram)
+            theirs = other.registers if other.histogram is None else self._registers_of(other.histogram)
+            self.registers = np.maximum(mine, theirs)
+            self.histogram = None
+        return self
+
+    @staticmethod
+    def _registers_of(histogram: dict[str, int]) -> np.ndarray:
+        registers = hll.new_registers()
+        hll.add(registers, np.array(list(histogram), dtype=object))
+        return registers

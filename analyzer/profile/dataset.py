@@ -1,0 +1,37 @@
+"""The whole profile of a dataset: row count, one state per column, and the record ledger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from analyzer.batch import Batch
+from analyzer.ledger import Ledger
+from analyzer.profile.column import ColumnState, ProfileSettings
+
+
+@dataclass
+class DatasetProfile:
+    settings: ProfileSettings = field(default_factory=ProfileSettings)
+    item_count: int = 0
+    columns: dict[str, ColumnState] = field(default_factory=dict)
+    ledger: Ledger = field(default_factory=Ledger)
+
+    def update(self, batch: Batch) -> None:
+        self.item_count += batch.num_rows
+        for column in batch.columns:
+            state = self.columns.get(column.name)
+            if state is None:
+                state = self.columns[column.name] = ColumnState(column.name, column.order, self.settings)
+            state.update(column.values)
+
+    def merge(self, other: DatasetProfile) -> DatasetProfile:
+        """Combine with the profile of a later part of the data."""
+        self.item_count += other.item_count
+        for name, state in other.columns.items():
+            mine = self.columns.get(name)
+            self.columns[name] = state if mine is None else mine.merge(state)
+        self.ledger.merge(other.ledger)
+        return self
+
+    def ordered_columns(self) -> list[ColumnState]:
+        return sorted(self.columns.values(), key=lambda c: (c.order, c.name))

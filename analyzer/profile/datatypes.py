@@ -1,0 +1,78 @@
+"""Deequ's per-value data type classification and column type decision, vectorized with pyarrow.
+
+Values are classified on their string form, exactly as Deequ's ``StatefulDataType`` does:
+Fractional, then Integral, then Boolean regexes (whole-string matches), anything else is String,
+null is Unknown. The column type follows ``DataTypeHistogram.determineType``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+FRACTIONAL_RE = r"^(-|\+)? ?\d+((\.\d+)|((?:\.\d+)?[Ee][-+]?\d+))$"
+INTEGRAL_RE = r"^(-|\+)? ?\d+$"
+BOOLEAN_RE = r"^(true|false)$"
+
+
+class InferredType(StrEnum):
+    INTEGRAL = "Integral"
+    FRACTIONAL = "Fractional"
+    STRING = "String"
+    UNKNOWN = "Unknown"
+
+    @property
+    def is_numeric(self) -> bool:
+        return self in (InferredType.INTEGRAL, InferredType.FRACTIONAL)
+
+
+# Order of the counters in a type histogram.
+NULL, FRACTIONAL, INTEGRAL, BOOLEAN, STRING = range(5)
+
+
+def classify(values: pa.Array) -> tuple[pa.Array, pa.Array, list[int]]:
+    """Classify a string array; returns (is_fractional, is_integral, counts per class)."""
+    is_frac = pc.fill_null(pc.match_substring_regex(values, FRACTIONAL_RE), False)
+    is_int = pc.fill_null(pc.match_substring_regex(values, INTEGRAL_RE), False)
+    nulls = values.null_count
+    n_frac = pc.sum(is_frac).as_py() or 0
+    n_int = pc.sum(is_int).as_py() or 0
+    n_bool = pc.sum(pc.fill_null(pc.match_substring_regex(values, BOOLEAN_RE), False)).as_py() or 0
+    n_string = len(values) - nulls - n_frac - n_int - n_bool
+    return is_frac, is_int, [nulls, n_frac, n_int, n_bool, n_string]
+
+
+def classify_one(value: str | None) -> InferredType | str:
+    """Scalar form, for checks and tests: 'Boolean' is reported as such."""
+    if value is None:
+        return InferredType.UNKNOWN
+    arr = pa.array([value], type=pa.string())
+    _, _, counts = classify(arr)
+    for idx, kind in (
+        (FRACTIONAL, InferredType.FRACTIONAL),
+        (INTEGRAL, InferredType.INTEGRAL),
+        (BOOLEAN, "Boolean"),
+    ):
+        if counts[idx]:
+            return kind
+    return InferredType.STRING
+
+
+def determine_type(counts: list[int]) -> InferredType:
+    """Deequ's column decision. Model Monitor has no Boolean type, so Boolean columns are String."""
+    total = sum(counts)
+    if counts[NULL] == total:
+        return InferredType.UNKNOWN
+    if counts[STRING] > 0 or counts[BOOLEAN] > 0:
+        return InferredType.STRING
+    if counts[FRACTIONAL] > 0:
+        return InferredType.FRACTIONAL
+    return InferredType.INTEGRAL
+
+
+def to_double(values: pa.Array) -> pa.Array:
+    """Numeric strings to float64. Deequ's regexes allow one space after the sign ("- 3")."""
+    cleaned = pc.replace_substring_regex(values, r"^([-+]?) ", r"\1")
+    return pc.cast(cleaned, pa.float64())

@@ -1,0 +1,105 @@
+"""The one Spark job: every split is read and profiled in a task, states merge in split order.
+
+Spark distributes the splits (and retries failed tasks); each task reads its splits with the
+readers, applies the preprocessor, and folds the rows into a ``DatasetProfile`` of sketches and
+counters. Only those states travel back, never rows, so driver memory is bounded by sketch sizes.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from pathlib import Path
+
+from analyzer.errors import InputError
+from analyzer.formats import CSV, PARQUET
+from analyzer.profile.column import ProfileSettings
+from analyzer.profile.dataset import DatasetProfile
+from analyzer.readers import ReadPlan, read_batches
+from analyzer.sources import Split, first_line, group_splits, list_files, plan_splits
+from analyzer.spark import progress
+
+log = logging.getLogger("monitor_analyzer.profile")
+
+
+def make_read_plan(files: list[Path], dataset_format, preprocessor: str | None) -> ReadPlan:
+    headers: dict[str, list[str]] = {}
+    width = 0
+    if dataset_format.kind == CSV and not preprocessor:
+        from analyzer.readers.csv_reader import parse_line
+
+        probe = ReadPlan(dataset_format)
+        for path in files:
+            line = first_line(path).decode("utf-8", errors="replace").rstrip("\r\n")
+            fields = parse_line(line, probe) if line else []
+            if dataset_format.header:
+                headers[str(path)] = header_names(fields)
+            elif not width:
+                width = len(fields)
+    return ReadPlan(dataset_format, headers=headers, csv_width=width, preprocessor=preprocessor)
+
+
+def header_names(fields: list[str | None]) -> list[str]:
+    """Header names as Spark makes them: blanks become _c{i}, duplicates get their index appended."""
+    names = [f.strip() if f and f.strip() else f"_c{i}" for i, f in enumerate(fields)]
+    lowered = [n.lower() for n in names]
+    return [f"{n}{i}" if lowered.count(n.lower()) > 1 else n for i, n in enumerate(names)]
+
+
+def profile_task(splits: list[Split], plan: ReadPlan, settings: ProfileSettings) -> bytes:
+    profile = DatasetProfile(settings)
+    for split in splits:
+        for batch in read_batches(split, plan, profile.ledger):
+            profile.update(batch)
+    return pickle.dumps(profile, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def merge_in_order(indexed: list[tuple[int, bytes]]) -> bytes:
+    """Merge states in split order, so the sketches do not depend on which task finished first."""
+    states = [pickle.loads(state) for _, state in sorted(indexed, key=lambda item: item[0])]
+    merged = states[0]
+    for state in states[1:]:
+        merged.merge(state)
+    return pickle.dumps(merged, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+MERGE_FANOUT = 32
+
+
+def run_profile(
+    spark,
+    dataset_source: str | Path,
+    dataset_format,
+    preprocessor: str | None = None,
+    settings: ProfileSettings | None = None,
+    tasks: int | None = None,
+) -> DatasetProfile:
+    settings = settings or ProfileSettings()
+    files = list_files(dataset_source)
+    if not files:
+        raise InputError(f"No data files found under dataset_source {dataset_source}")
+    plan = make_read_plan(files, dataset_format, preprocessor)
+    splittable = dataset_format.kind != PARQUET
+    splits = plan_splits(files, splittable=splittable)
+    sc = spark.sparkContext
+    groups = group_splits(splits, tasks or max(sc.defaultParallelism * 2, 1))
+    total_bytes = sum(s.end - s.start for s in splits)
+    log.info(
+        "Profiling %d file(s), %.1f MB, in %d task(s) of one Spark job",
+        len(files),
+        total_bytes / 1e6,
+        len(groups),
+    )
+    states = sc.parallelize(list(enumerate(groups)), len(groups)).map(
+        lambda item: (item[0], profile_task(item[1], plan, settings))
+    )
+    if len(groups) > MERGE_FANOUT:
+        # Partial merges on the executors, each over consecutive splits, still in order.
+        states = (
+            states.map(lambda item: (item[0] // MERGE_FANOUT, item))
+            .groupByKey(max(len(groups) // MERGE_FANOUT, 1))
+            .map(lambda kv: (kv[0], merge_in_order(list(kv[1]))))
+        )
+    with progress(spark, "profile"):
+        collected = states.collect()
+    return pickle.loads(merge_in_order(collected))

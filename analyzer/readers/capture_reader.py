@@ -1,0 +1,137 @@
+"""SageMaker data capture (``sagemakerCaptureJson``) and ground-truth-merged (``sagemakerMergeJson``) lines.
+
+Each part named in ``captureIndexNames`` is decoded on its own (CSV, JSON or BASE64, whatever the
+other part uses) and the parts are joined into one row: the output columns first when
+``output_columns_position`` is START, last when END. Positional fields are named ``_c{i}`` by
+their place in that joined row; JSON objects keep their (flattened) key names.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import json
+from collections.abc import Iterator
+
+from analyzer.batch import Batch
+from analyzer.capture import CapturedData, EventData
+from analyzer.ledger import Ledger, Location
+from analyzer.readers.lines import decode, split_lines
+from analyzer.readers.plan import ReadPlan
+from analyzer.readers.records import DropRecord, SkipRecord, run_records
+from analyzer.rows import Row, loads_keeping_numbers, named_row, scalar_text
+from analyzer.sources import Split
+
+OUTPUT_PARTS = ("endpointOutput", "batchTransformOutput")
+
+
+def read(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
+    def records() -> Iterator[tuple[Location, CapturedData]]:
+        for location, line in split_lines(split, ledger):
+            text = decode(line, location, ledger)
+            if text is None:
+                continue
+            try:
+                event = json.loads(text)
+            except json.JSONDecodeError as e:
+                ledger.records_read += 1
+                ledger.skip("invalid JSON", location, f"{e.msg} at column {e.colno}")
+                continue
+            if not isinstance(event, dict):
+                ledger.records_read += 1
+                ledger.skip("not a capture record", location, "expected a JSON object with captureData")
+                continue
+            yield location, CapturedData(event)
+
+    def to_rows(record: CapturedData) -> list[Row]:
+        _check_shadow(record)
+        return joined_rows(record, plan)
+
+    def handler_input(record: CapturedData) -> CapturedData:
+        _check_shadow(record)
+        return record
+
+    yield from run_records(records(), to_rows, ledger, plan.batch_rows, plan.preprocessor, handler_input)
+
+
+def _check_shadow(record: CapturedData) -> None:
+    if record.is_shadow:
+        raise DropRecord("shadow-variant traffic")
+
+
+def part_order(plan: ReadPlan) -> list[str]:
+    names = list(plan.dataset_format.capture_index_names)
+    outputs = [n for n in names if n in OUTPUT_PARTS]
+    inputs = [n for n in names if n not in OUTPUT_PARTS]
+    return outputs + inputs if plan.dataset_format.output_columns_position == "START" else inputs + outputs
+
+
+def joined_rows(record: CapturedData, plan: ReadPlan) -> list[Row]:
+    parts: list[list[list]] = []
+    for name in part_order(plan):
+        event = record.part(name)
+        if event is None or event.data is None:
+            continue
+        parts.append(decode_payload(name, event))
+    if not parts:
+        raise SkipRecord(
+            "no capture data", f"none of {', '.join(plan.dataset_format.capture_index_names)} present"
+        )
+    counts = {len(p) for p in parts}
+    if len(counts) > 1:
+        raise SkipRecord("payload row counts differ", f"parts hold {sorted(len(p) for p in parts)} rows")
+    rows = []
+    for pieces in zip(*parts, strict=True):
+        row: Row = []
+        position = 0
+        for segment, piece in enumerate(pieces):
+            for name, order, text in piece:
+                if order[1] == 0:  # positional: numbered across the joined row
+                    row.append((f"_c{position}", (segment, 0, position), text))
+                else:
+                    row.append((name, (segment, *order[1:]), text))
+                position += 1
+        rows.append(row)
+    return rows
+
+
+def decode_payload(name: str, event: EventData) -> list[Row]:
+    """The rows of one capture part: one per CSV line, one per JSON document."""
+    encoding = (event.encoding or "").upper()
+    content_type = (event.observedContentType or "").lower()
+    data = event.data
+    if encoding == "BASE64":
+        try:
+            data = base64.b64decode(data, validate=False).decode("utf-8")
+        except (binascii.Error, ValueError) as e:
+            raise SkipRecord("undecodable BASE64 payload", f"{name}: {e}") from e
+        encoding = "JSON" if "json" in content_type else "CSV"
+    if encoding == "JSON":
+        return _json_rows(name, data)
+    if encoding == "CSV" or encoding == "":
+        return _csv_rows(data)
+    raise SkipRecord("unknown encoding", f"{name}: encoding {event.encoding!r}")
+
+
+def _json_rows(name: str, data: str) -> list[Row]:
+    try:
+        return [named_row(loads_keeping_numbers(data))]
+    except json.JSONDecodeError:
+        pass
+    rows = []  # JSON Lines payloads (application/jsonlines): one row per document
+    for line in data.splitlines():
+        if line.strip():
+            try:
+                rows.append(named_row(loads_keeping_numbers(line)))
+            except json.JSONDecodeError as e:
+                raise SkipRecord("invalid JSON payload", f"{name}: {e.msg} at column {e.colno}") from e
+    return rows
+
+
+def _csv_rows(data: str) -> list[Row]:
+    lines = [line for line in data.splitlines() if line.strip()]
+    return [
+        [("", (0, 0, i), scalar_text(v) if v != "" else None) for i, v in enumerate(fields)]
+        for fields in csv.reader(lines)
+    ]

@@ -1,0 +1,134 @@
+"""CSV: pyarrow's parser for the common case, a record loop for preprocessing and damaged files.
+
+All values are read as text (the profile types them with Deequ's regexes); an empty field is
+missing, a quoted empty string ``""`` is an empty string, as in Spark's CSV reader.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from analyzer.batch import Batch, Column, positional, positional_name
+from analyzer.ledger import Ledger, Location
+from analyzer.readers.lines import decode, split_lines
+from analyzer.readers.plan import ReadPlan
+from analyzer.readers.records import SkipRecord, run_records
+from analyzer.rows import Row
+from analyzer.sources import Split, read_split
+
+
+def column_names(split: Split, plan: ReadPlan) -> list[str]:
+    if plan.dataset_format.header:
+        return plan.headers[split.path]
+    return [positional_name(i) for i in range(plan.csv_width)]
+
+
+def read(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
+    if plan.preprocessor:
+        yield from _read_records(split, plan, ledger)
+        return
+    try:
+        batch = _read_fast(split, plan, ledger)
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        # Damaged text (bad UTF-8, ...): go line by line so only the bad records are skipped.
+        yield from _read_records(split, plan, ledger)
+        return
+    if batch is not None:
+        yield batch
+
+
+def parse_line(text: str, plan: ReadPlan) -> list[str | None]:
+    fmt = plan.dataset_format
+    reader = csv.reader(
+        [text],
+        delimiter=fmt.delimiter,
+        quotechar=fmt.quote_character,
+        escapechar=fmt.escape_character,
+        doublequote=fmt.escape_character is None,
+    )
+    # Python's csv module cannot tell "" from an empty field: both are missing on this path.
+    return [f if f != "" else None for f in next(reader, [])]
+
+
+def _read_fast(split: Split, plan: ReadPlan, ledger: Ledger) -> Batch | None:
+    data = read_split(split)
+    ledger.split_lines[(split.path, split.start)] = data.count(b"\n") + (
+        0 if data.endswith(b"\n") or not data else 1
+    )
+    skip_header = plan.dataset_format.header and split.start == 0
+    if skip_header:
+        newline = data.find(b"\n")
+        data = data[newline + 1 :] if newline >= 0 else b""
+    names = column_names(split, plan)
+    if not data.strip() or not names:
+        return None
+    first_line = 2 if skip_header else 1
+    bad: list[tuple[int, int, str]] = []
+
+    def on_invalid(row) -> str:
+        if row.text.strip():
+            bad.append((row.number, row.actual_columns, row.text))
+        return "skip"
+
+    fmt = plan.dataset_format
+    keys = [f"f{i}" for i in range(len(names))]  # pyarrow needs unique names; ours may repeat
+    table = pacsv.read_csv(
+        pa.py_buffer(data),
+        read_options=pacsv.ReadOptions(column_names=keys, use_threads=False, block_size=1 << 26),
+        parse_options=pacsv.ParseOptions(
+            delimiter=fmt.delimiter,
+            quote_char=fmt.quote_character or False,
+            escape_char=fmt.escape_character or False,
+            double_quote=fmt.escape_character is None,
+            ignore_empty_lines=len(names) == 1,
+            invalid_row_handler=on_invalid,
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(keys, pa.string()),
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+            null_values=[""],
+        ),
+    )
+    ledger.records_read += table.num_rows + len(bad)
+    ledger.records_analyzed += table.num_rows
+    for number, actual, text in bad:
+        location = Location(split.path, split.start, number + first_line - 1)
+        ledger.skip(
+            "wrong number of fields", location, f"expected {len(names)} fields, found {actual}: {text[:120]}"
+        )
+    if table.num_rows == 0:
+        return None
+    columns = [Column(n, positional(i), table.column(i).combine_chunks()) for i, n in enumerate(names)]
+    return Batch(table.num_rows, columns)
+
+
+def _read_records(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
+    names = column_names(split, plan)
+    skip_header = plan.dataset_format.header and split.start == 0 and not plan.preprocessor
+
+    def records() -> Iterator[tuple[Location, str]]:
+        first = True
+        for location, line in split_lines(split, ledger):
+            if first and skip_header:
+                first = False
+                continue
+            first = False
+            text = decode(line, location, ledger)
+            if text is not None:
+                yield location, text
+
+    def to_rows(text: str) -> list[Row]:
+        fields = parse_line(text, plan)
+        if len(fields) != len(names):
+            raise SkipRecord(
+                "wrong number of fields", f"expected {len(names)} fields, found {len(fields)}: {text[:120]}"
+            )
+        return [[(n, positional(i), v) for i, (n, v) in enumerate(zip(names, fields, strict=True))]]
+
+    # The handler sees the raw line with its line break, as SageMaker's wrapper passes it.
+    yield from run_records(records(), to_rows, ledger, plan.batch_rows, plan.preprocessor, lambda t: t + "\n")

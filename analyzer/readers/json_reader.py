@@ -1,0 +1,42 @@
+"""JSON Lines (one object per line), or whole-file JSON documents when ``lines`` is false."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from analyzer.batch import Batch
+from analyzer.ledger import Ledger, Location
+from analyzer.readers.lines import decode, split_lines
+from analyzer.readers.plan import ReadPlan
+from analyzer.readers.records import SkipRecord, run_records
+from analyzer.rows import Row, loads_keeping_numbers, named_row
+from analyzer.sources import Split
+
+
+def read(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
+    def records() -> Iterator[tuple[Location, str]]:
+        for location, line in split_lines(split, ledger):
+            text = decode(line, location, ledger)
+            if text is not None:
+                yield location, text
+
+    def to_rows(text: str) -> list[Row]:
+        return [named_row(parse(text))]
+
+    yield from run_records(records(), to_rows, ledger, plan.batch_rows, plan.preprocessor, parse_plain)
+
+
+def parse(text: str):
+    try:
+        return loads_keeping_numbers(text)
+    except json.JSONDecodeError as e:
+        raise SkipRecord("invalid JSON", f"{e.msg} at column {e.colno}") from e
+
+
+def parse_plain(text: str):
+    """What a preprocess_handler receives for JSON: the record as json.loads gives it."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise SkipRecord("invalid JSON", f"{e.msg} at column {e.colno}") from e

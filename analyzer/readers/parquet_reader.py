@@ -1,0 +1,45 @@
+"""Parquet: typed columns go to the profile as they are (Deequ maps Spark types, no regexes)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from analyzer.batch import Batch, Column, positional
+from analyzer.ledger import Ledger
+from analyzer.readers.plan import ReadPlan
+from analyzer.sources import Split
+
+
+def _flat(table: pa.Table) -> pa.Table:
+    while any(pa.types.is_struct(f.type) for f in table.schema):
+        table = table.flatten()
+    return table
+
+
+def _column(values: pa.ChunkedArray) -> pa.Array:
+    values = values.combine_chunks()
+    kind = values.type
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_map(kind):
+        return pa.array(
+            [None if v is None else json.dumps(v, default=str) for v in values.to_pylist()], pa.string()
+        )
+    if pa.types.is_dictionary(kind):
+        return values.cast(kind.value_type)
+    return values
+
+
+def read(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
+    parquet = pq.ParquetFile(split.path)
+    ledger.split_lines[(split.path, split.start)] = parquet.metadata.num_rows
+    for record_batch in parquet.iter_batches(batch_size=max(plan.batch_rows, 65536)):
+        table = _flat(pa.Table.from_batches([record_batch]))
+        ledger.records_read += table.num_rows
+        ledger.records_analyzed += table.num_rows
+        columns = [
+            Column(name, positional(i), _column(table.column(i))) for i, name in enumerate(table.column_names)
+        ]
+        yield Batch(table.num_rows, columns)

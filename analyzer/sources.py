@@ -1,0 +1,119 @@
+"""Finding the dataset's files and cutting them into splits that Spark tasks read independently."""
+
+from __future__ import annotations
+
+import gzip
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from analyzer.errors import InputError
+
+DEFAULT_SPLIT_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Split:
+    """Bytes [start, end) of a file: the lines that *start* in that range (Hadoop's rule)."""
+
+    path: str
+    start: int
+    end: int
+    size: int
+
+    @property
+    def whole_file(self) -> bool:
+        return self.start == 0 and self.end >= self.size
+
+
+def is_hidden(path: Path) -> bool:
+    # Spark and Hadoop ignore files starting with "." or "_" (_SUCCESS, .crc, .ipynb_checkpoints).
+    return path.name.startswith((".", "_"))
+
+
+def list_files(source: str | Path) -> list[Path]:
+    """Every data file under ``source`` (a directory read recursively, or a single file), sorted."""
+    root = Path(source)
+    if root.is_file():
+        return [root]
+    if not root.is_dir():
+        raise InputError(f"dataset_source {root} does not exist")
+    files = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        dirnames[:] = sorted(d for d in dirnames if not is_hidden(Path(d)))
+        files.extend(Path(dirpath) / f for f in sorted(filenames) if not is_hidden(Path(f)))
+    return sorted(files)
+
+
+def is_compressed(path: str | Path) -> bool:
+    return str(path).endswith(".gz")
+
+
+def plan_splits(files: list[Path], splittable: bool, split_bytes: int = DEFAULT_SPLIT_BYTES) -> list[Split]:
+    splits = []
+    for path in files:
+        size = path.stat().st_size
+        if not splittable or is_compressed(path) or size <= split_bytes:
+            splits.append(Split(str(path), 0, size, size))
+            continue
+        for start in range(0, size, split_bytes):
+            splits.append(Split(str(path), start, min(start + split_bytes, size), size))
+    return splits
+
+
+def group_splits(splits: list[Split], tasks: int) -> list[list[Split]]:
+    """Pack consecutive splits into about ``tasks`` groups of similar byte size, keeping file order."""
+    if not splits:
+        return []
+    total = sum(s.end - s.start for s in splits)
+    target = max(total / max(tasks, 1), 1)
+    groups: list[list[Split]] = [[]]
+    filled = 0
+    for split in splits:
+        if groups[-1] and filled + (split.end - split.start) > target * 1.05:
+            groups.append([])
+            filled = 0
+        groups[-1].append(split)
+        filled += split.end - split.start
+    return groups
+
+
+def read_split(split: Split) -> bytes:
+    """The bytes of the lines that start in the split, with the last one completed."""
+    if is_compressed(split.path):
+        with gzip.open(split.path, "rb") as f:
+            return f.read()
+    with open(split.path, "rb") as f:
+        pos = split.start
+        if pos > 0:
+            f.seek(pos - 1)
+            skipped = f.readline()  # the line in progress belongs to the previous split
+            pos = pos - 1 + len(skipped)
+        if pos >= split.end:
+            return b""
+        f.seek(pos)
+        data = f.read(split.end - pos)
+        if split.end < split.size and data and not data.endswith(b"\n"):
+            data += f.readline()
+        return data
+
+
+def first_line(path: Path) -> bytes:
+    opener = gzip.open if is_compressed(path) else open
+    with opener(path, "rb") as f:
+        for line in f:
+            if line.strip():
+                return line
+    return b""
+
+
+def count_lines_before(path: str, offset: int) -> int:
+    """Lines in a file before a byte offset (only on error paths, to name the exact line)."""
+    if offset <= 0:
+        return 0
+    with open(path, "rb") as f:
+        pos = offset - 1
+        f.seek(pos)
+        pos += len(f.readline())
+        f.seek(0)
+        return f.read(pos).count(b"\n")

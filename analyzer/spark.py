@@ -1,0 +1,68 @@
+"""A quiet Spark session: our log lines and a progress line, not JVM noise."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from contextlib import contextmanager
+from importlib import resources
+
+log = logging.getLogger("monitor_analyzer.spark")
+
+
+def _log4j_config() -> str:
+    return str(resources.files("analyzer").joinpath("resources/log4j2.properties"))
+
+
+def get_session(master: str | None = None, app_name: str = "monitor-analyzer"):
+    """Create (or reuse) the SparkSession. ``master`` defaults to $SPARK_MASTER, else local[*]."""
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    from pyspark.sql import SparkSession
+
+    java_options = (
+        f"-Dlog4j2.configurationFile=file:{_log4j_config()} -Dlog4j.configurationFile=file:{_log4j_config()}"
+    )
+    builder = (
+        SparkSession.builder.appName(app_name)
+        .master(master or os.environ.get("SPARK_MASTER") or "local[*]")
+        .config("spark.driver.extraJavaOptions", java_options)
+        .config("spark.executor.extraJavaOptions", java_options)
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.python.worker.reuse", "true")
+        .config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", "2g"))
+    )
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+@contextmanager
+def progress(spark, label: str, interval: float = 2.0):
+    """Log 'label: done/total tasks' while a job runs."""
+    tracker = spark.sparkContext.statusTracker()
+    stop = threading.Event()
+
+    def report() -> None:
+        last = None
+        while not stop.wait(interval):
+            for stage_id in tracker.getActiveStageIds():
+                info = tracker.getStageInfo(stage_id)
+                if info is None:
+                    continue
+                state = (info.numCompletedTasks, info.numTasks)
+                if state != last:
+                    log.info("%s: %d/%d tasks done", label, *state)
+                    last = state
+
+    thread = threading.Thread(target=report, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=1)

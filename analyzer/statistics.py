@@ -1,0 +1,63 @@
+"""statistics.json from a merged profile, in the prebuilt analyzer's schema and key order."""
+
+from __future__ import annotations
+
+from analyzer.profile.column import ColumnState
+from analyzer.profile.dataset import DatasetProfile
+from analyzer.profile.datatypes import InferredType, determine_type
+
+KLL_BUCKETS = 10  # "By default, the distribution is materialized in 10 buckets. You can't change this."
+
+
+def build_statistics(profile: DatasetProfile) -> dict:
+    return {
+        "version": 0.0,
+        "dataset": {"item_count": profile.item_count},
+        "features": [feature_statistics(c, profile.item_count) for c in profile.ordered_columns()],
+    }
+
+
+def feature_statistics(column: ColumnState, item_count: int) -> dict:
+    inferred = determine_type(column.type_counts)
+    feature: dict = {"name": column.name, "inferred_type": inferred.value}
+    if inferred == InferredType.UNKNOWN:
+        return feature
+    common = {"num_present": column.num_present, "num_missing": item_count - column.num_present}
+    if inferred.is_numeric:
+        feature["numerical_statistics"] = numerical_statistics(column, common)
+    else:
+        feature["string_statistics"] = string_statistics(column, common)
+    return feature
+
+
+def numerical_statistics(column: ColumnState, common: dict) -> dict:
+    m = column.moments
+    kll = column.kll
+    return {
+        "common": common,
+        "mean": m.average,
+        "sum": m.total,
+        "std_dev": m.std_dev,
+        "min": m.minimum,
+        "max": m.maximum,
+        "distribution": {
+            "kll": {
+                "buckets": [
+                    {"lower_bound": lo, "upper_bound": hi, "count": n}
+                    for lo, hi, n in kll.equal_width_buckets(m.minimum, m.maximum, KLL_BUCKETS)
+                ],
+                "sketch": {
+                    "parameters": {"c": kll.shrinking_factor, "k": float(kll.sketch_size)},
+                    "data": kll.levels(),
+                },
+            }
+        },
+    }
+
+
+def string_statistics(column: ColumnState, common: dict) -> dict:
+    stats: dict = {"common": common, "distinct_count": column.distinct_count()}
+    if column.histogram is not None:
+        buckets = sorted(column.histogram.items(), key=lambda kv: (-kv[1], kv[0]))
+        stats["distribution"] = {"categorical": {"buckets": [{"value": v, "count": n} for v, n in buckets]}}
+    return stats

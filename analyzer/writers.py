@@ -1,0 +1,87 @@
+"""Writing reports: JSON laid out as the prebuilt analyzer's Jackson printer does, written atomically."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+MESSAGE_LIMIT = 1024  # SageMaker keeps the first 1 KB of /opt/ml/output/message
+
+
+def java_double(x: float) -> str:
+    """Java's Double.toString: plain between 1e-3 and 1e7, else d.dddE±n; NaN as Jackson quotes it."""
+    if math.isnan(x):
+        return '"NaN"'
+    if math.isinf(x):
+        return '"Infinity"' if x > 0 else '"-Infinity"'
+    if x == 0 or 1e-3 <= abs(x) < 1e7:
+        text = repr(float(x))
+        return text if "e" not in text else java_double_sci(x)
+    return java_double_sci(x)
+
+
+def java_double_sci(x: float) -> str:
+    mantissa, exponent = np.format_float_scientific(x, unique=True, trim="0").split("e")
+    if mantissa.endswith("."):
+        mantissa += "0"
+    elif "." not in mantissa:
+        mantissa += ".0"
+    return f"{mantissa}E{int(exponent)}"
+
+
+def to_json(value: Any, level: int = 0) -> str:
+    """Jackson DefaultPrettyPrinter layout: ``"key" : value``, arrays inline, objects indented."""
+    if isinstance(value, dict):
+        if not value:
+            return "{ }"
+        pad = "  " * (level + 1)
+        fields = ",\n".join(
+            f"{pad}{json.dumps(str(k), ensure_ascii=False)} : {to_json(v, level + 1)}"
+            for k, v in value.items()
+        )
+        return "{\n" + fields + "\n" + "  " * level + "}"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[ ]"
+        return "[ " + ", ".join(to_json(v, level) for v in value) + " ]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        return java_double(float(value))
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def write_atomic(path: str | Path, text: str) -> Path:
+    """Write via a temporary file in the same directory and rename, so readers never see half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_json(path: str | Path, value: Any) -> Path:
+    return write_atomic(path, to_json(value) + "\n")
+
+
+def write_message(path: str | Path, message: str) -> Path:
+    data = message.encode("utf-8")[:MESSAGE_LIMIT].decode("utf-8", errors="ignore")
+    return write_atomic(path, data)

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# End-to-end demo on the bundled example data.
+#
+#   bash examples/demo.sh [WORKDIR]      (default: ./demo-output; `make demo` runs this)
+#
+# 1. generates a baseline CSV and SageMaker data-capture files (examples/make_example_data.py),
+# 2. suggests a baseline (statistics.json + constraints.json) with `monitor-analyzer baseline`,
+# 3. if the installed CLI has the `monitor` command, runs a monitoring pass of the captured traffic
+#    against that baseline and summarises constraint_violations.json.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+WORKDIR="${1:-./demo-output}"
+mkdir -p "$WORKDIR"
+WORKDIR="$(cd "$WORKDIR" && pwd)"
+
+PY="$REPO_ROOT/.venv/bin/python"
+CLI="$REPO_ROOT/.venv/bin/monitor-analyzer"
+if [ ! -x "$CLI" ]; then
+    echo "error: $CLI not found; run 'make install' first" >&2
+    exit 1
+fi
+
+# Keep everything the analyzer would write under /opt/ml (exit message, CloudWatch metrics) inside
+# the work directory instead.
+export OPT_ML="$WORKDIR/opt_ml"
+mkdir -p "$OPT_ML"
+
+DATA="$WORKDIR/data"
+BASELINE_OUT="$WORKDIR/baseline-report"
+MONITOR_OUT="$WORKDIR/monitor-report"
+# Only remove what this script itself produces: results of a previous run.
+rm -rf "$BASELINE_OUT" "$MONITOR_OUT"
+
+echo "==> Generating example data in $DATA"
+"$PY" "$REPO_ROOT/examples/make_example_data.py" "$DATA"
+
+echo
+echo "==> Suggesting a baseline from $DATA/baseline"
+"$CLI" baseline \
+    --dataset "$DATA/baseline" \
+    --format csv \
+    --header \
+    --output "$BASELINE_OUT"
+
+for f in statistics.json constraints.json; do
+    if [ ! -s "$BASELINE_OUT/$f" ]; then
+        echo "error: baseline step did not produce $BASELINE_OUT/$f" >&2
+        exit 1
+    fi
+done
+echo
+echo "Baseline statistics:  $BASELINE_OUT/statistics.json"
+echo "Baseline constraints: $BASELINE_OUT/constraints.json"
+
+echo
+if "$CLI" monitor --help >/dev/null 2>&1; then
+    echo "==> Monitoring captured traffic in $DATA/capture against the baseline"
+    "$CLI" monitor \
+        --dataset "$DATA/capture" \
+        --format capture \
+        --baseline-statistics "$BASELINE_OUT/statistics.json" \
+        --baseline-constraints "$BASELINE_OUT/constraints.json" \
+        --output "$MONITOR_OUT"
+
+    VIOLATIONS="$MONITOR_OUT/constraint_violations.json"
+    if [ ! -f "$VIOLATIONS" ]; then
+        echo "error: monitoring step did not produce $VIOLATIONS" >&2
+        exit 1
+    fi
+    echo
+    echo "Violations: $VIOLATIONS"
+    "$PY" -c '
+import json, sys
+violations = json.load(open(sys.argv[1])).get("violations", [])
+print(f"{len(violations)} violation(s)")
+for v in violations:
+    print("  - %s: %s" % (v.get("feature_name"), v.get("constraint_check_type")))
+' "$VIOLATIONS"
+else
+    echo "Monitoring runs (capture data vs. baseline) arrive with the 'monitor-analyzer monitor' command;"
+    echo "this build only has the baseline step. The capture data is ready in $DATA/capture."
+fi
+
+echo
+echo "Demo finished. Outputs are in $WORKDIR"
