@@ -31,6 +31,8 @@ def setup_logging(verbose: bool = False) -> None:
 
 def finish(run, message_file: Path | None) -> None:
     """Run the job; on success write the completion message, on failure a one-line cause, exit 255."""
+    if message_file is not None:
+        message_file.unlink(missing_ok=True)  # a message left by an earlier run must not stand for this one
     try:
         result = run()
     except Exception as e:  # every failure must reach the message file

@@ -63,24 +63,25 @@ def message_path() -> Path:
 
 
 def load_environment() -> dict[str, str]:
-    """The job's Environment map: processingjobconfig.json first, the process environment second."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k in ANALYZER_KEYS or k.upper() == "CLOUDWATCH_METRICS_DIRECTORY"
-    }
+    """The job's Environment map from processingjobconfig.json; the process environment without it.
+
+    When the file exists it is the whole truth (as for the prebuilt analyzer): a stray variable in
+    the process environment must not turn a baseline job into a monitoring job.
+    """
     config = processing_job_config_path()
-    if config.is_file():
-        try:
-            document = json.loads(config.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as e:
-            raise ConfigError(f"{config} is not valid JSON: {e.msg} at line {e.lineno}") from e
-        file_env = document.get("Environment") or {}
-        if not isinstance(file_env, dict):
-            raise ConfigError(f"{config}: Environment must be a JSON object")
-        env.update({str(k): str(v) for k, v in file_env.items()})
-        log.info("Read the job environment from %s", config)
-    return env
+    if not config.is_file():
+        return {
+            k: v for k, v in os.environ.items() if k in ANALYZER_KEYS or k == "CLOUDWATCH_METRICS_DIRECTORY"
+        }
+    try:
+        document = json.loads(config.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ConfigError(f"{config} is not valid JSON: {e.msg} at line {e.lineno}") from e
+    env = document.get("Environment") or {}
+    if not isinstance(env, dict):
+        raise ConfigError(f"{config}: Environment must be a JSON object")
+    log.info("Read the job environment from %s", config)
+    return {str(k): str(v) for k, v in env.items()}
 
 
 def export_user_keys(env: dict[str, str]) -> list[str]:

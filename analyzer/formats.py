@@ -66,11 +66,14 @@ def parse_dataset_format(text: str | dict | None) -> DatasetFormat:
     lowered = {_canonical_kind(k): v for k, v in kinds.items()}
     if not lowered:
         raise ConfigError("Dataset format is missing")
-    if len(lowered) > 1:
+    # Counted before case-folding: {"csv": ..., "Csv": ...} is two formats, not the last one silently.
+    if len(kinds) > 1:
         raise ConfigError(f"Multiple formats specified in dataset_format: {sorted(kinds)}")
     ((kind, body),) = lowered.items()
     if kind not in KNOWN_KINDS:
         raise ConfigError(f"Unsupported dataset_format '{kind}'; expected one of {', '.join(KNOWN_KINDS)}")
+    if body is not None and not isinstance(body, dict):
+        raise ConfigError(f"dataset_format '{kind}' must map to a JSON object, got: {text}")
     body = {str(k).lower(): v for k, v in (body or {}).items()}
     if kind == CSV:
         return DatasetFormat(
@@ -84,6 +87,9 @@ def parse_dataset_format(text: str | dict | None) -> DatasetFormat:
         )
     if kind in (CAPTURE, MERGE):
         names = body.get("captureindexnames") or DEFAULT_CAPTURE_INDEX_NAMES
+        # A bare string would otherwise become a tuple of its characters.
+        if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
+            raise ConfigError(f"captureIndexNames must be a list of names, got: {names!r}")
         return DatasetFormat(
             kind=kind,
             capture_index_names=tuple(names),

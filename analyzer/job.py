@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analyzer.contract import JobConfig
-from analyzer.errors import ConfigError, InputError
+from analyzer.errors import ConfigError, InputError, ScriptError
 from analyzer.formats import PARQUET
 from analyzer.ledger import Ledger
 from analyzer.profile.column import ProfileSettings
@@ -98,7 +98,14 @@ def run_job(config: JobConfig, spark=None, settings: ProfileSettings | None = No
         log.info("Write to file %s at path %s.", name, config.output_path)
     if config.post_analytics_processor_script:
         log.info("Running postprocess_handler from %s", config.post_analytics_processor_script)
-        load_postprocessor(str(config.post_analytics_processor_script))()
+        postprocess = load_postprocessor(str(config.post_analytics_processor_script))
+        try:
+            postprocess()
+        except Exception as e:
+            raise ScriptError(
+                f"postprocess_handler in {config.post_analytics_processor_script} raised "
+                f"{type(e).__name__}: {' '.join(str(e).split())}"
+            ) from e
     seconds = time.monotonic() - started
     log.info("Analysis finished in %.1f s", seconds)
     return JobResult(statistics, constraints, ledger, COMPLETED, outputs, seconds)

@@ -11,7 +11,7 @@ import logging
 import pickle
 from pathlib import Path
 
-from analyzer.errors import InputError
+from analyzer.errors import AnalyzerError, InputError
 from analyzer.formats import CSV, PARQUET
 from analyzer.profile.column import ProfileSettings
 from analyzer.profile.dataset import DatasetProfile
@@ -47,16 +47,25 @@ def header_names(fields: list[str | None]) -> list[str]:
 
 
 def profile_task(splits: list[Split], plan: ReadPlan, settings: ProfileSettings) -> bytes:
+    """Profile some splits. An AnalyzerError (bad script, ...) is returned, not raised: it is
+    deterministic, so Spark must not retry it, and the driver re-raises it with its one-line cause
+    instead of a JVM stack trace."""
     profile = DatasetProfile(settings)
-    for split in splits:
-        for batch in read_batches(split, plan, profile.ledger):
-            profile.update(batch)
+    try:
+        for split in splits:
+            for batch in read_batches(split, plan, profile.ledger):
+                profile.update(batch)
+    except AnalyzerError as e:
+        return pickle.dumps(e, protocol=pickle.HIGHEST_PROTOCOL)
     return pickle.dumps(profile, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def merge_in_order(indexed: list[tuple[int, bytes]]) -> bytes:
     """Merge states in split order, so the sketches do not depend on which task finished first."""
     states = [pickle.loads(state) for _, state in sorted(indexed, key=lambda item: item[0])]
+    failures = [s for s in states if isinstance(s, AnalyzerError)]
+    if failures:
+        return pickle.dumps(failures[0], protocol=pickle.HIGHEST_PROTOCOL)
     merged = states[0]
     for state in states[1:]:
         merged.merge(state)
@@ -102,4 +111,7 @@ def run_profile(
         )
     with progress(spark, "profile"):
         collected = states.collect()
-    return pickle.loads(merge_in_order(collected))
+    result = pickle.loads(merge_in_order(collected))
+    if isinstance(result, AnalyzerError):
+        raise result
+    return result

@@ -10,6 +10,9 @@ from pathlib import Path
 from analyzer.errors import InputError
 
 DEFAULT_SPLIT_BYTES = 64 * 1024 * 1024
+# Hadoop's LineRecordReader (so Spark's CSV and JSON readers) drops a UTF-8 BOM at the start of a
+# file; kept, it would end up in the first header name or make the first JSON line invalid.
+UTF8_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ def read_split(split: Split) -> bytes:
     """The bytes of the lines that start in the split, with the last one completed."""
     if is_compressed(split.path):
         with gzip.open(split.path, "rb") as f:
-            return f.read()
+            return f.read().removeprefix(UTF8_BOM)
     with open(split.path, "rb") as f:
         pos = split.start
         if pos > 0:
@@ -95,13 +98,15 @@ def read_split(split: Split) -> bytes:
         data = f.read(split.end - pos)
         if split.end < split.size and data and not data.endswith(b"\n"):
             data += f.readline()
-        return data
+        return data.removeprefix(UTF8_BOM) if split.start == 0 else data
 
 
 def first_line(path: Path) -> bytes:
     opener = gzip.open if is_compressed(path) else open
     with opener(path, "rb") as f:
-        for line in f:
+        for number, line in enumerate(f):
+            if number == 0:
+                line = line.removeprefix(UTF8_BOM)
             if line.strip():
                 return line
     return b""

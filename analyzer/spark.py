@@ -16,6 +16,32 @@ def _log4j_config() -> str:
     return str(resources.files("analyzer").joinpath("resources/log4j2.properties"))
 
 
+# Lines the JVM prints at start-up that say nothing to our users.
+JVM_NOISE = (b"WARNING: Using incubator modules",)
+
+
+def _filter_jvm_stderr() -> int:
+    """Give the JVM (started next) a stderr that drops start-up noise; returns our saved stderr fd.
+
+    The JVM inherits file descriptor 2 when PySpark spawns it, so for the moment of the launch fd 2
+    is a pipe read by a thread that forwards everything but ``JVM_NOISE`` to the real stderr.
+    """
+    saved = os.dup(2)
+    read_end, write_end = os.pipe()
+
+    def forward() -> None:
+        with os.fdopen(read_end, "rb") as pipe:
+            for line in pipe:
+                if not line.startswith(JVM_NOISE):
+                    os.write(saved, line)
+
+    threading.Thread(target=forward, daemon=True, name="jvm-stderr").start()
+    sys.stderr.flush()
+    os.dup2(write_end, 2)
+    os.close(write_end)
+    return saved
+
+
 def get_session(master: str | None = None, app_name: str = "monitor-analyzer"):
     """Create (or reuse) the SparkSession. ``master`` defaults to $SPARK_MASTER, else local[*]."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -36,7 +62,11 @@ def get_session(master: str | None = None, app_name: str = "monitor-analyzer"):
         .config("spark.python.worker.reuse", "true")
         .config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", "2g"))
     )
-    spark = builder.getOrCreate()
+    saved = _filter_jvm_stderr()
+    try:
+        spark = builder.getOrCreate()
+    finally:
+        os.dup2(saved, 2)  # our own stderr is the real one again; the JVM keeps the filtered pipe
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 

@@ -71,12 +71,14 @@ class ColumnState:
         is_frac, is_int, counts = classify(values)
         for i, c in enumerate(counts):
             self.type_counts[i] += c
+        is_number = pc.or_(is_frac, is_int)
+        numbers = None
         if self.is_string:
             self._drop_numeric()
         elif counts[FRACTIONAL] or counts[INTEGRAL]:
-            numeric = to_double(pc.filter(values, pc.or_(is_frac, is_int)))
-            self._add_numbers(numeric.to_numpy(zero_copy_only=False))
-        self._count_values(values)
+            numbers = to_double(pc.filter(values, is_number)).to_numpy(zero_copy_only=False)
+            self._add_numbers(numbers)
+        self._count_values(values, is_number, numbers)
 
     def _update_typed_numeric(self, values: pa.Array) -> None:
         if pa.types.is_floating(values.type):
@@ -86,9 +88,11 @@ class ColumnState:
         present = len(values) - values.null_count
         self.type_counts[NULL] += values.null_count
         self.type_counts[FRACTIONAL if pa.types.is_floating(values.type) else INTEGRAL] += present
+        numbers = pc.drop_null(pc.cast(values, pa.float64())).to_numpy(zero_copy_only=False)
         if not self.is_string:
-            self._add_numbers(pc.drop_null(pc.cast(values, pa.float64())).to_numpy(zero_copy_only=False))
-        self._count_values(pc.cast(values, pa.string()))
+            self._add_numbers(numbers)
+        text = pc.cast(values, pa.string())
+        self._count_values(text, pc.is_valid(text), numbers)
 
     def _add_numbers(self, numbers: np.ndarray) -> None:
         if len(numbers):
@@ -99,25 +103,35 @@ class ColumnState:
         self.moments = None
         self.kll = None
 
-    def _count_values(self, values: pa.Array) -> None:
+    def _count_values(self, values: pa.Array, is_number: pa.Array, numbers: np.ndarray | None) -> None:
+        """Exact value counts while they stay small, else HyperLogLog registers."""
         present = pc.drop_null(values)
         if len(present) == 0:
             return
         if self.histogram is not None:
             counts = pc.value_counts(present)
-            for value, count in zip(
-                counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True
-            ):
-                self.histogram[value] = self.histogram.get(value, 0) + count
-            self._check_overflow()
-        else:
-            hll.add(self.registers, pc.unique(present).to_numpy(zero_copy_only=False))
+            # A batch that alone holds more distinct values than we keep goes straight to the sketch.
+            if len(counts) <= self.settings.histogram_max_values:
+                for value, count in zip(
+                    counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True
+                ):
+                    self.histogram[value] = self.histogram.get(value, 0) + count
+                self._check_overflow()
+                return
+            self._overflow()
+        if numbers is None:
+            numbers = to_double(pc.filter(values, is_number)).to_numpy(zero_copy_only=False)
+        hll.add_hashes(self.registers, hll.hash_numbers(numbers))
+        words = pc.unique(pc.filter(values, pc.and_(pc.invert(is_number), pc.is_valid(values))))
+        hll.add_hashes(self.registers, hll.hash_strings(words.to_numpy(zero_copy_only=False)))
 
     def _check_overflow(self) -> None:
         if self.histogram is not None and len(self.histogram) > self.settings.histogram_max_values:
-            self.registers = hll.new_registers()
-            hll.add(self.registers, np.array(list(self.histogram), dtype=object))
-            self.histogram = None
+            self._overflow()
+
+    def _overflow(self) -> None:
+        self.registers = self._registers_of(self.histogram)
+        self.histogram = None
 
     # -- merge -----------------------------------------------------------------------------------
     def merge(self, other: ColumnState) -> ColumnState:
@@ -142,6 +156,14 @@ class ColumnState:
 
     @staticmethod
     def _registers_of(histogram: dict[str, int]) -> np.ndarray:
+        """HyperLogLog registers of known values, hashed as ``_count_values`` hashes them."""
         registers = hll.new_registers()
-        hll.add(registers, np.array(list(histogram), dtype=object))
+        keys = pa.array(list(histogram), type=pa.string())
+        is_frac, is_int, _ = classify(keys)
+        is_number = pc.or_(is_frac, is_int)
+        hll.add_hashes(
+            registers, hll.hash_numbers(to_double(pc.filter(keys, is_number)).to_numpy(zero_copy_only=False))
+        )
+        words = pc.filter(keys, pc.invert(is_number)).to_numpy(zero_copy_only=False)
+        hll.add_hashes(registers, hll.hash_strings(words))
         return registers

@@ -27,11 +27,28 @@ def new_registers() -> np.ndarray:
     return np.zeros(REGISTERS, dtype=np.uint8)
 
 
-def add(registers: np.ndarray, values: np.ndarray) -> None:
-    """Add an array of strings (object dtype) to the registers in place."""
-    if len(values) == 0:
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: spreads the bits of a 64-bit key over the whole word."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def hash_strings(values: np.ndarray) -> np.ndarray:
+    return pd.util.hash_array(np.asarray(values, dtype=object), hash_key=_HASH_KEY, categorize=True)
+
+
+def hash_numbers(values: np.ndarray) -> np.ndarray:
+    """Numbers hash by value (so ``1.0`` and ``1.00`` are one value), much faster than by text."""
+    values = np.asarray(values, dtype=np.float64) + 0.0  # -0.0 becomes 0.0
+    with np.errstate(over="ignore"):
+        return _mix(values.view(np.uint64))
+
+
+def add_hashes(registers: np.ndarray, hashes: np.ndarray) -> None:
+    """Fold 64-bit hashes into the registers in place."""
+    if len(hashes) == 0:
         return
-    hashes = pd.util.hash_array(np.asarray(values, dtype=object), hash_key=_HASH_KEY, categorize=True)
     index = (hashes >> np.uint64(64 - PRECISION)).astype(np.int64)
     rest = hashes << np.uint64(PRECISION)
     rho = np.minimum(_leading_zeros(rest) + 1, 64 - PRECISION + 1).astype(np.uint8)

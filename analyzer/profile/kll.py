@@ -136,10 +136,11 @@ class KLLSketch:
 
     def rank(self, x: np.ndarray | float, inclusive: bool = True) -> np.ndarray:
         """Total weight of items <= x (inclusive) or < x (exclusive)."""
+        return _rank(*self._cumulative(), x, inclusive)
+
+    def _cumulative(self) -> tuple[np.ndarray, np.ndarray]:
         values, weights = self.weighted_items()
-        cumulative = np.concatenate([[0], np.cumsum(weights)])
-        side = "right" if inclusive else "left"
-        return cumulative[np.searchsorted(values, x, side=side)]
+        return values, np.concatenate([[0], np.cumsum(weights)])
 
     def quantile(self, q: float) -> float:
         """Smallest item whose cumulative weight reaches q of the total."""
@@ -152,11 +153,17 @@ class KLLSketch:
 
     def equal_width_buckets(self, low: float, high: float, count: int) -> list[tuple[float, float, float]]:
         """Deequ's KLL buckets: equal width between min and max, sketch-weighted counts."""
+        values, cumulative = self._cumulative()
         buckets = []
         for i in range(count):
             lower = low + (high - low) * i / float(count)
             upper = low + (high - low) * (i + 1) / float(count)
-            inclusive_upper = i == count - 1
-            n = int(self.rank(upper, inclusive=inclusive_upper)) - int(self.rank(lower, inclusive=False))
+            # Deequ: rank(<upper) - rank(<lower); only the last bucket counts values equal to upper.
+            below_upper = _rank(values, cumulative, upper, inclusive=i == count - 1)
+            n = int(below_upper) - int(_rank(values, cumulative, lower, inclusive=False))
             buckets.append((lower, upper, float(n)))
         return buckets
+
+
+def _rank(values: np.ndarray, cumulative: np.ndarray, x, inclusive: bool):
+    return cumulative[np.searchsorted(values, x, side="right" if inclusive else "left")]

@@ -93,6 +93,9 @@ def joined_rows(record: CapturedData, plan: ReadPlan) -> list[Row]:
                     row.append((name, (segment, *order[1:]), text))
                 position += 1
         rows.append(row)
+    if not rows:
+        # run_records would count "no rows" as dropped by preprocess_handler, with no location.
+        raise SkipRecord("empty payload", f"{', '.join(part_order(plan))} hold no rows")
     return rows
 
 

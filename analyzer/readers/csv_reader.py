@@ -59,14 +59,18 @@ def _read_fast(split: Split, plan: ReadPlan, ledger: Ledger) -> Batch | None:
     ledger.split_lines[(split.path, split.start)] = data.count(b"\n") + (
         0 if data.endswith(b"\n") or not data else 1
     )
-    skip_header = plan.dataset_format.header and split.start == 0
-    if skip_header:
-        newline = data.find(b"\n")
-        data = data[newline + 1 :] if newline >= 0 else b""
+    lines_above = 0  # lines cut before the data: the header and any blank lines above it
+    if plan.dataset_format.header and split.start == 0:
+        # The header is the first non-blank line (as make_read_plan and Spark take it), not line 1.
+        while data:
+            newline = data.find(b"\n")
+            line, data = (data, b"") if newline < 0 else (data[:newline], data[newline + 1 :])
+            lines_above += 1
+            if line.strip():
+                break
     names = column_names(split, plan)
     if not data.strip() or not names:
         return None
-    first_line = 2 if skip_header else 1
     bad: list[tuple[int, int, str]] = []
 
     def on_invalid(row) -> str:
@@ -84,7 +88,8 @@ def _read_fast(split: Split, plan: ReadPlan, ledger: Ledger) -> Batch | None:
             quote_char=fmt.quote_character or False,
             escape_char=fmt.escape_character or False,
             double_quote=fmt.escape_character is None,
-            ignore_empty_lines=len(names) == 1,
+            # Without this pyarrow turns a blank line into a row of nulls; Spark skips blank lines.
+            ignore_empty_lines=True,
             invalid_row_handler=on_invalid,
         ),
         convert_options=pacsv.ConvertOptions(
@@ -96,8 +101,12 @@ def _read_fast(split: Split, plan: ReadPlan, ledger: Ledger) -> Batch | None:
     )
     ledger.records_read += table.num_rows + len(bad)
     ledger.records_analyzed += table.num_rows
+    if bad:
+        # pyarrow numbers rows without the blank lines it ignored: map back to physical lines.
+        nonblank = [i for i, line in enumerate(data.split(b"\n"), start=1) if line not in (b"", b"\r")]
     for number, actual, text in bad:
-        location = Location(split.path, split.start, number + first_line - 1)
+        line = nonblank[min(number or 1, len(nonblank)) - 1]
+        location = Location(split.path, split.start, lines_above + line)
         ledger.skip(
             "wrong number of fields", location, f"expected {len(names)} fields, found {actual}: {text[:120]}"
         )
@@ -108,7 +117,8 @@ def _read_fast(split: Split, plan: ReadPlan, ledger: Ledger) -> Batch | None:
 
 
 def _read_records(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
-    names = column_names(split, plan)
+    # A preprocessor sees raw lines (header included) and names columns itself.
+    names = [] if plan.preprocessor else column_names(split, plan)
     skip_header = plan.dataset_format.header and split.start == 0 and not plan.preprocessor
 
     def records() -> Iterator[tuple[Location, str]]:

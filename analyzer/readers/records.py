@@ -80,9 +80,13 @@ def _call(handler: Callable[[Any], Any], value: Any, location: Location) -> Any:
     except (SkipRecord, DropRecord):
         raise
     except Exception as e:
+        # One line: the message must survive as a single line (a Spark task's error reaches the
+        # driver as text, and the message file is one line); a multi-line user message would hide
+        # the record location.
+        detail = " ".join(str(e).split())
         raise ScriptError(
             "There is an exception raised in preprocessor script. Please double check the preprocessor "
-            f"script. {type(e).__name__}: {e} (record {where(location)})"
+            f"script. {type(e).__name__}: {detail} (record {where(location)})"
         ) from e
 
 

@@ -1,0 +1,52 @@
+"""Shared fixtures: one real local Spark per test process, the golden data, a baseline runner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from analyzer.contract import JobConfig
+from analyzer.formats import DatasetFormat
+from analyzer.job import run_job
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = ROOT.parent / "shared" / "golden"
+
+
+@pytest.fixture(scope="session")
+def spark():
+    from analyzer.spark import get_session
+
+    session = get_session("local[2]")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def golden() -> Path:
+    assert GOLDEN.is_dir(), f"golden data not found at {GOLDEN} (CI has ../shared beside the project)"
+    return GOLDEN
+
+
+@pytest.fixture
+def baseline(spark, tmp_path):
+    """Run a baseline job on a dataset; returns (statistics, constraints, JobResult)."""
+
+    def run(dataset: Path, dataset_format: DatasetFormat, **config) -> tuple[dict, dict, object]:
+        output = config.pop("output_path", tmp_path / "out")
+        settings = config.pop("settings", None)
+        job = JobConfig(
+            dataset_source=Path(dataset), dataset_format=dataset_format, output_path=output, **config
+        )
+        result = run_job(job, spark=spark, settings=settings)
+        statistics = json.loads((output / "statistics.json").read_text(encoding="utf-8"))
+        constraints = json.loads((output / "constraints.json").read_text(encoding="utf-8"))
+        return statistics, constraints, result
+
+    return run
+
+
+def features_by_name(statistics: dict) -> dict[str, dict]:
+    return {f["name"]: f for f in statistics["features"]}
