@@ -81,90 +81,163 @@ def run() -> None:
     finish(job, message_file)
 
 
+def dataset_options(command):
+    """The options every analysis command shares: what to read, how, and where to write."""
+    options = [
+        click.option(
+            "--dataset",
+            required=True,
+            type=click.Path(exists=True, path_type=Path),
+            help="File or directory (read recursively).",
+        ),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(sorted(FORMAT_CHOICES)),
+            default="csv",
+            show_default=True,
+            help="Dataset format.",
+        ),
+        click.option(
+            "--header/--no-header", default=False, show_default=True, help="CSV: first line is a header."
+        ),
+        click.option(
+            "--output-columns-position",
+            type=click.Choice(["START", "END"], case_sensitive=False),
+            default="START",
+            show_default=True,
+            help="Where the model output columns are: first or last.",
+        ),
+        click.option(
+            "--capture-index-names",
+            default="endpointInput,endpointOutput",
+            show_default=True,
+            help="Capture data: parts to analyze.",
+        ),
+        click.option(
+            "--output",
+            required=True,
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Directory for the reports.",
+        ),
+        click.option(
+            "--preprocessor",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="Script defining preprocess_handler.",
+        ),
+        click.option(
+            "--postprocessor",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="Script defining postprocess_handler.",
+        ),
+        click.option("--master", default=None, help="Spark master URL (default: $SPARK_MASTER or local[*])."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def run_from_flags(options: dict, **config) -> None:
+    from analyzer.contract import JobConfig
+    from analyzer.job import run_job
+    from analyzer.spark import get_session
+
+    dataset_format = DatasetFormat(
+        kind=FORMAT_CHOICES[options["fmt"]],
+        header=options["header"],
+        output_columns_position=options["output_columns_position"].upper(),
+        capture_index_names=tuple(n.strip() for n in options["capture_index_names"].split(",") if n.strip()),
+    )
+    job = JobConfig(
+        dataset_source=options["dataset"],
+        dataset_format=dataset_format,
+        output_path=options["output"],
+        record_preprocessor_script=options["preprocessor"],
+        post_analytics_processor_script=options["postprocessor"],
+        **config,
+    )
+    finish(lambda: run_job(job, spark=get_session(options["master"])), None)
+
+
 @main.command()
-@click.option(
-    "--dataset",
-    required=True,
-    type=click.Path(exists=True, path_type=Path),
-    help="File or directory (read recursively).",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(sorted(FORMAT_CHOICES)),
-    default="csv",
-    show_default=True,
-    help="Dataset format.",
-)
-@click.option("--header/--no-header", default=False, show_default=True, help="CSV: first line is a header.")
-@click.option(
-    "--output-columns-position",
-    type=click.Choice(["START", "END"], case_sensitive=False),
-    default="START",
-    show_default=True,
-    help="Where the model output columns are: first or last.",
-)
-@click.option(
-    "--capture-index-names",
-    default="endpointInput,endpointOutput",
-    show_default=True,
-    help="Capture data: parts to analyze.",
-)
-@click.option(
-    "--output",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Directory for statistics.json and constraints.json.",
-)
-@click.option(
-    "--preprocessor",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Script defining preprocess_handler.",
-)
-@click.option(
-    "--postprocessor",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Script defining postprocess_handler.",
-)
+@dataset_options
 @click.option(
     "--categorical-drift-method",
     type=click.Choice(["LInfinity", "ChiSquared"]),
     default="LInfinity",
     show_default=True,
 )
-@click.option("--master", default=None, help="Spark master URL (default: $SPARK_MASTER or local[*]).")
-def baseline(
-    dataset,
-    fmt,
-    header,
-    output_columns_position,
-    capture_index_names,
-    output,
-    preprocessor,
-    postprocessor,
-    categorical_drift_method,
-    master,
-) -> None:  # noqa: E501
+def baseline(categorical_drift_method, **options) -> None:
     """Suggest a baseline: profile DATASET and write statistics.json and constraints.json to OUTPUT."""
-    from analyzer.contract import JobConfig
-    from analyzer.job import run_job
-    from analyzer.spark import get_session
+    run_from_flags(options, categorical_drift_method=categorical_drift_method)
 
-    dataset_format = DatasetFormat(
-        kind=FORMAT_CHOICES[fmt],
-        header=header,
-        output_columns_position=output_columns_position.upper(),
-        capture_index_names=tuple(n.strip() for n in capture_index_names.split(",") if n.strip()),
+
+@main.command()
+@dataset_options
+@click.option(
+    "--baseline-statistics",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Baseline statistics.json.",
+)
+@click.option(
+    "--baseline-constraints",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Baseline constraints.json.",
+)
+@click.option(
+    "--start-time", default=None, help="Capture data: analyze records with inferenceTime >= this (ISO-8601)."
+)
+@click.option(
+    "--end-time", default=None, help="Capture data: analyze records with inferenceTime < this (ISO-8601)."
+)
+@click.option(
+    "--exclude-features", default="", help="Comma-separated feature names or 0-based indices to leave out."
+)
+@click.option(
+    "--publish-cloudwatch/--no-publish-cloudwatch",
+    default=False,
+    show_default=True,
+    help="Write CloudWatch metric records.",
+)
+@click.option(
+    "--cloudwatch-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where metric records go (default: $OPT_ML/output/metrics/cloudwatch).",
+)
+@click.option("--endpoint-name", default=None, help="Endpoint dimension of the metrics.")
+@click.option("--schedule-name", default=None, help="MonitoringSchedule dimension of the metrics.")
+def monitor(
+    baseline_statistics,
+    baseline_constraints,
+    start_time,
+    end_time,
+    exclude_features,
+    publish_cloudwatch,
+    cloudwatch_dir,
+    endpoint_name,
+    schedule_name,
+    **options,
+) -> None:  # noqa: E501
+    """Check DATASET against a baseline: write statistics.json, constraints.json and constraint_violations.json.
+
+    Exits 0 with or without violations (the summary line says which); 255 on failure.
+    """
+    run_from_flags(
+        options,
+        baseline_statistics=baseline_statistics,
+        baseline_constraints=baseline_constraints,
+        start_time=start_time,
+        end_time=end_time,
+        exclude_features=tuple(x.strip() for x in exclude_features.split(",") if x.strip()),
+        publish_cloudwatch_metrics=publish_cloudwatch,
+        cloudwatch_metrics_directory=cloudwatch_dir
+        or contract.opt_ml() / "output" / "metrics" / "cloudwatch",
+        endpoint_name=endpoint_name,
+        schedule_name=schedule_name,
     )
-    config = JobConfig(
-        dataset_source=dataset,
-        dataset_format=dataset_format,
-        output_path=output,
-        record_preprocessor_script=preprocessor,
-        post_analytics_processor_script=postprocessor,
-        categorical_drift_method=categorical_drift_method,
-    )
-    finish(lambda: run_job(config, spark=get_session(master)), None)
 
 
 if __name__ == "__main__":

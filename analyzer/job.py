@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from analyzer.baseline import load_baseline
+from analyzer.checks import run_checks
+from analyzer.cloudwatch import build_metrics, dimensions, metric_timestamp, write_metrics
 from analyzer.contract import JobConfig
 from analyzer.errors import ConfigError, InputError, ScriptError
 from analyzer.formats import PARQUET
@@ -16,6 +19,7 @@ from analyzer.profile_job import run_profile
 from analyzer.scripts import load_postprocessor, load_preprocessor
 from analyzer.statistics import build_statistics
 from analyzer.suggest import SuggestSettings, suggest_constraints
+from analyzer.window import TimeWindow
 from analyzer.writers import write_json
 
 log = logging.getLogger("monitor_analyzer.job")
@@ -26,6 +30,12 @@ VIOLATIONS_FILE = "constraint_violations.json"
 COMPLETED = "Completed: Job completed successfully with no violations."
 
 
+def completion_message(violations: int) -> str:
+    if violations == 0:
+        return COMPLETED
+    return f"CompletedWithViolations: Job completed successfully with {violations} violations."
+
+
 @dataclass
 class JobResult:
     statistics: dict
@@ -34,16 +44,33 @@ class JobResult:
     message: str
     outputs: list[Path]
     seconds: float
+    violations: list[dict] | None = None
+    metrics: list[dict] | None = None
 
 
 def check_scope(config: JobConfig) -> None:
     if config.analysis_type == "MODEL_QUALITY":
         raise ConfigError("analysis_type MODEL_QUALITY is not supported by this version of the analyzer")
-    if config.is_monitoring:
+    if config.baseline_statistics is not None and config.baseline_constraints is None:
         raise ConfigError(
-            "baseline_constraints/baseline_statistics were given, but this version of the analyzer only "
-            "suggests baselines; remove them to run a baseline job"
+            "baseline_statistics was given without baseline_constraints; a monitoring run needs both"
         )
+
+
+def excluded_features(config: JobConfig, names: list[str]) -> set[str]:
+    """exclude_features_attribute: feature names, or 0-based column indices into the feature list."""
+    excluded = set()
+    for item in config.exclude_features:
+        if item.isdigit() and item not in names:
+            index = int(item)
+            if index >= len(names):
+                raise ConfigError(
+                    f"exclude_features_attribute index {index} is beyond the {len(names)} features"
+                )
+            excluded.add(names[index])
+        else:
+            excluded.add(item)
+    return excluded
 
 
 def validate_scripts(config: JobConfig) -> None:
@@ -74,28 +101,73 @@ def log_accounting(ledger: Ledger, item_count: int) -> None:
 
 
 def run_job(config: JobConfig, spark=None, settings: ProfileSettings | None = None) -> JobResult:
+    """Profile the dataset; suggest constraints; with a baseline, check it and write the violations."""
     started = time.monotonic()
     check_scope(config)
     validate_scripts(config)
+    baseline = None
+    if config.baseline_constraints is not None:
+        baseline = load_baseline(config.baseline_constraints, config.baseline_statistics)
+        domains = tuple((f.name, f.domains) for f in baseline.features if f.domains)
+        settings = replace(settings or ProfileSettings(), domains=domains)
+        log.info(
+            "Monitoring against baseline %s (%d features)",
+            config.baseline_constraints,
+            len(baseline.features),
+        )
+    window = TimeWindow.of(config.start_time, config.end_time)
     if spark is None:
         from analyzer.spark import get_session
 
         spark = get_session()
     preprocessor = str(config.record_preprocessor_script) if config.record_preprocessor_script else None
-    profile = run_profile(spark, config.dataset_source, config.dataset_format, preprocessor, settings)
+    profile = run_profile(
+        spark,
+        config.dataset_source,
+        config.dataset_format,
+        preprocessor,
+        settings,
+        feature_names=tuple(baseline.feature_names) if baseline else (),
+        window=window,
+    )
     ledger = profile.ledger
     log_accounting(ledger, profile.item_count)
     if profile.item_count == 0:
+        where = f" in the window {window}" if window else ""
         raise InputError(
-            f"No records to analyze under {config.dataset_source}: read {ledger.records_read}, "
+            f"No records to analyze{where} under {config.dataset_source}: read {ledger.records_read}, "
             f"dropped {ledger.records_dropped}, skipped {ledger.records_skipped}"
         )
+    names = [c.name for c in profile.ordered_columns()]
+    excluded = excluded_features(config, baseline.feature_names if baseline else names)
+    for name in excluded:
+        profile.columns.pop(name, None)
     statistics = build_statistics(profile)
     constraints = suggest_constraints(statistics, SuggestSettings(config.categorical_drift_method))
+    documents = [(STATISTICS_FILE, statistics), (CONSTRAINTS_FILE, constraints)]
+    violations = metrics = None
+    message = COMPLETED
+    if baseline is not None:
+        checked = run_checks(baseline, profile, excluded)
+        violations = [v.to_dict() for v in checked.violations]
+        documents.append((VIOLATIONS_FILE, {"violations": violations}))
+        message = completion_message(len(violations))
+        if config.publish_cloudwatch_metrics:
+            metrics = build_metrics(
+                baseline,
+                profile,
+                checked.drift,
+                metric_timestamp(config.metric_time, config.end_time),
+                dimensions(config.endpoint_name, config.schedule_name),
+                excluded,
+            )
     outputs = []
-    for name, document in ((STATISTICS_FILE, statistics), (CONSTRAINTS_FILE, constraints)):
+    for name, document in documents:
         outputs.append(write_json(config.output_path / name, document))
         log.info("Write to file %s at path %s.", name, config.output_path)
+    if metrics is not None:
+        path = write_metrics(config.cloudwatch_metrics_directory, metrics)
+        log.info("Wrote %d CloudWatch metric records to %s", len(metrics), path)
     if config.post_analytics_processor_script:
         log.info("Running postprocess_handler from %s", config.post_analytics_processor_script)
         postprocess = load_postprocessor(str(config.post_analytics_processor_script))
@@ -108,4 +180,4 @@ def run_job(config: JobConfig, spark=None, settings: ProfileSettings | None = No
             ) from e
     seconds = time.monotonic() - started
     log.info("Analysis finished in %.1f s", seconds)
-    return JobResult(statistics, constraints, ledger, COMPLETED, outputs, seconds)
+    return JobResult(statistics, constraints, ledger, message, outputs, seconds, violations, metrics)

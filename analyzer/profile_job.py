@@ -11,6 +11,7 @@ import logging
 import pickle
 from pathlib import Path
 
+from analyzer import sources
 from analyzer.errors import AnalyzerError, InputError
 from analyzer.formats import CSV, PARQUET
 from analyzer.profile.column import ProfileSettings
@@ -18,11 +19,18 @@ from analyzer.profile.dataset import DatasetProfile
 from analyzer.readers import ReadPlan, read_batches
 from analyzer.sources import Split, first_line, group_splits, list_files, plan_splits
 from analyzer.spark import progress
+from analyzer.window import TimeWindow
 
 log = logging.getLogger("monitor_analyzer.profile")
 
 
-def make_read_plan(files: list[Path], dataset_format, preprocessor: str | None) -> ReadPlan:
+def make_read_plan(
+    files: list[Path],
+    dataset_format,
+    preprocessor: str | None,
+    feature_names: tuple[str, ...] = (),
+    window: TimeWindow | None = None,
+) -> ReadPlan:
     headers: dict[str, list[str]] = {}
     width = 0
     if dataset_format.kind == CSV and not preprocessor:
@@ -36,7 +44,14 @@ def make_read_plan(files: list[Path], dataset_format, preprocessor: str | None) 
                 headers[str(path)] = header_names(fields)
             elif not width:
                 width = len(fields)
-    return ReadPlan(dataset_format, headers=headers, csv_width=width, preprocessor=preprocessor)
+    return ReadPlan(
+        dataset_format,
+        headers=headers,
+        csv_width=width,
+        preprocessor=preprocessor,
+        feature_names=tuple(feature_names),
+        window=window,
+    )
 
 
 def header_names(fields: list[str | None]) -> list[str]:
@@ -82,14 +97,17 @@ def run_profile(
     preprocessor: str | None = None,
     settings: ProfileSettings | None = None,
     tasks: int | None = None,
+    feature_names: tuple[str, ...] = (),
+    window: TimeWindow | None = None,
+    split_bytes: int | None = None,
 ) -> DatasetProfile:
     settings = settings or ProfileSettings()
     files = list_files(dataset_source)
     if not files:
         raise InputError(f"No data files found under dataset_source {dataset_source}")
-    plan = make_read_plan(files, dataset_format, preprocessor)
+    plan = make_read_plan(files, dataset_format, preprocessor, feature_names, window)
     splittable = dataset_format.kind != PARQUET
-    splits = plan_splits(files, splittable=splittable)
+    splits = plan_splits(files, splittable=splittable, split_bytes=split_bytes or sources.DEFAULT_SPLIT_BYTES)
     sc = spark.sparkContext
     groups = group_splits(splits, tasks or max(sc.defaultParallelism * 2, 1))
     total_bytes = sum(s.end - s.start for s in splits)

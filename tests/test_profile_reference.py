@@ -6,7 +6,6 @@ never from the analyzer's own profile code.
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from pathlib import Path
@@ -290,9 +289,7 @@ def split_rows(rng: np.random.Generator, count: int) -> list[str]:
 
 
 def use_split_bytes(monkeypatch, split_bytes: int) -> None:
-    monkeypatch.setattr(
-        profile_job, "plan_splits", functools.partial(sources.plan_splits, split_bytes=split_bytes)
-    )
+    monkeypatch.setattr(sources, "DEFAULT_SPLIT_BYTES", split_bytes)
 
 
 def profile_summary(profile: DatasetProfile) -> dict:
@@ -313,7 +310,7 @@ def test_multi_split_profile_equals_single_task(spark, tmp_path, monkeypatch, va
     path.write_bytes(line_variants(rows)[variant])
     single = profile_job.run_profile(spark, path, CSV_NO_HEADER, tasks=1)
     use_split_bytes(monkeypatch, 997)  # prime: boundaries land anywhere in a line, also inside \r\n
-    assert len(profile_job.plan_splits([path], splittable=True)) > 30
+    assert len(sources.plan_splits([path], splittable=True, split_bytes=sources.DEFAULT_SPLIT_BYTES)) > 30
     multi = profile_job.run_profile(spark, path, CSV_NO_HEADER, tasks=4)
     assert multi.item_count == single.item_count == 3000
     assert profile_summary(multi) == profile_summary(single)

@@ -252,13 +252,13 @@ def test_split_across_tasks_matches_one_task(baseline, spark, tmp_path, split_da
     whole, whole_constraints, whole_result = baseline(split_dataset, WITH_HEADER, output_path=tmp_path / "a")
     assert len(whole_result.ledger.split_lines) == 1
 
-    # run_profile calls plan_splits without split_bytes: shrink the default the call picks up
-    assert sources.plan_splits.__defaults__ == (sources.DEFAULT_SPLIT_BYTES,)
-    monkeypatch.setattr(sources.plan_splits, "__defaults__", (1000,))
+    # run_profile reads the split size from the module at call time
+    monkeypatch.setattr(sources, "DEFAULT_SPLIT_BYTES", 1000)
     split, split_constraints, split_result = baseline(split_dataset, WITH_HEADER, output_path=tmp_path / "b")
     assert len(split_result.ledger.split_lines) == -(-size // 1000) > 15
     tasks = sources.group_splits(
-        sources.plan_splits([split_dataset], splittable=True), spark.sparkContext.defaultParallelism * 2
+        sources.plan_splits([split_dataset], splittable=True, split_bytes=1000),
+        spark.sparkContext.defaultParallelism * 2,
     )
     assert len(tasks) > 1
 

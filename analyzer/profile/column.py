@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pyarrow as pa
@@ -23,6 +24,13 @@ class ProfileSettings:
     # Exact value counts are kept up to this many distinct values (Deequ's MaximumAllowedDetailBins);
     # past it the column's distinct count comes from HyperLogLog and no categorical histogram is kept.
     histogram_max_values: int = 1000
+    # Baseline domains of String features (monitoring runs): in-domain values are counted exactly,
+    # whatever the column's cardinality.
+    domains: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @cached_property
+    def domain_values(self) -> dict[str, pa.Array]:
+        return {name: pa.array(list(values), type=pa.string()) for name, values in self.domains}
 
 
 @dataclass
@@ -35,8 +43,11 @@ class ColumnState:
     kll: KLLSketch | None = None
     histogram: dict[str, int] | None = field(default_factory=dict)
     registers: np.ndarray | None = None
+    in_domain: int | None = None
 
     def __post_init__(self) -> None:
+        if self.in_domain is None and self.name in self.settings.domain_values:
+            self.in_domain = 0
         if self.kll is None and self.moments is not None:
             self.kll = KLLSketch(self.settings.kll_sketch_size, self.settings.kll_shrinking_factor)
 
@@ -79,6 +90,7 @@ class ColumnState:
             numbers = to_double(pc.filter(values, is_number)).to_numpy(zero_copy_only=False)
             self._add_numbers(numbers)
         self._count_values(values, is_number, numbers)
+        self._count_in_domain(values)
 
     def _update_typed_numeric(self, values: pa.Array) -> None:
         if pa.types.is_floating(values.type):
@@ -93,6 +105,12 @@ class ColumnState:
             self._add_numbers(numbers)
         text = pc.cast(values, pa.string())
         self._count_values(text, pc.is_valid(text), numbers)
+        self._count_in_domain(text)
+
+    def _count_in_domain(self, values: pa.Array) -> None:
+        if self.in_domain is not None:
+            domain = self.settings.domain_values[self.name]
+            self.in_domain += pc.sum(pc.is_in(values, value_set=domain)).as_py() or 0
 
     def _add_numbers(self, numbers: np.ndarray) -> None:
         if len(numbers):
@@ -143,6 +161,8 @@ class ColumnState:
             self.moments = self.moments.merge(other.moments)
             self.kll.merge(other.kll)
         self.order = min(self.order, other.order)
+        if self.in_domain is not None and other.in_domain is not None:
+            self.in_domain += other.in_domain
         if self.histogram is not None and other.histogram is not None:
             for value, count in other.histogram.items():
                 self.histogram[value] = self.histogram.get(value, 0) + count

@@ -16,12 +16,14 @@ from collections.abc import Iterator
 
 from analyzer.batch import Batch
 from analyzer.capture import CapturedData, EventData
+from analyzer.errors import ConfigError
 from analyzer.ledger import Ledger, Location
 from analyzer.readers.lines import decode, split_lines
 from analyzer.readers.plan import ReadPlan
 from analyzer.readers.records import DropRecord, SkipRecord, run_records
 from analyzer.rows import Row, loads_keeping_numbers, named_row, scalar_text
 from analyzer.sources import Split
+from analyzer.window import TimeWindow, parse_time
 
 OUTPUT_PARTS = ("endpointOutput", "batchTransformOutput")
 
@@ -42,7 +44,10 @@ def read(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
                 ledger.records_read += 1
                 ledger.skip("not a capture record", location, "expected a JSON object with captureData")
                 continue
-            yield location, CapturedData(event)
+            record = CapturedData(event)
+            if plan.window is not None and not in_window(record, plan.window, location, ledger):
+                continue
+            yield location, record
 
     def to_rows(record: CapturedData) -> list[Row]:
         _check_shadow(record)
@@ -53,6 +58,26 @@ def read(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
         return record
 
     yield from run_records(records(), to_rows, ledger, plan.batch_rows, plan.preprocessor, handler_input)
+
+
+def in_window(record: CapturedData, window: TimeWindow, location: Location, ledger: Ledger) -> bool:
+    """Records outside the window are counted as read and dropped (the service may deliver more hours)."""
+    when = record.event_metadata.event_time if record.event_metadata else None
+    if not when:
+        return True  # nothing to filter on: keep it
+    try:
+        moment = parse_time(str(when), "inferenceTime")
+    except ConfigError:
+        ledger.records_read += 1
+        ledger.skip(
+            "invalid inferenceTime", location, f"eventMetadata.inferenceTime {when!r} is not ISO-8601"
+        )
+        return False
+    if window.contains(moment):
+        return True
+    ledger.records_read += 1
+    ledger.drop(f"inferenceTime outside the window {window}")
+    return False
 
 
 def _check_shadow(record: CapturedData) -> None:
@@ -88,7 +113,7 @@ def joined_rows(record: CapturedData, plan: ReadPlan) -> list[Row]:
         for segment, piece in enumerate(pieces):
             for name, order, text in piece:
                 if order[1] == 0:  # positional: numbered across the joined row
-                    row.append((f"_c{position}", (segment, 0, position), text))
+                    row.append((plan.positional_name(position), (segment, 0, position), text))
                 else:
                     row.append((name, (segment, *order[1:]), text))
                 position += 1

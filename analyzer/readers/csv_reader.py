@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from analyzer.batch import Batch, Column, positional, positional_name
+from analyzer.batch import Batch, Column, positional
 from analyzer.ledger import Ledger, Location
 from analyzer.readers.lines import decode, split_lines
 from analyzer.readers.plan import ReadPlan
@@ -24,7 +24,7 @@ from analyzer.sources import Split, read_split
 def column_names(split: Split, plan: ReadPlan) -> list[str]:
     if plan.dataset_format.header:
         return plan.headers[split.path]
-    return [positional_name(i) for i in range(plan.csv_width)]
+    return [plan.positional_name(i) for i in range(plan.csv_width)]
 
 
 def read(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:

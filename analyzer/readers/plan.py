@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from analyzer.formats import DatasetFormat
+from analyzer.window import TimeWindow
 
 
 @dataclass(frozen=True)
@@ -15,3 +16,10 @@ class ReadPlan:
     csv_width: int = 0
     preprocessor: str | None = None
     batch_rows: int = 8192
+    # Monitoring runs: positional columns take the baseline's feature names, in order.
+    feature_names: tuple[str, ...] = ()
+    # Capture data: only records whose eventMetadata.inferenceTime is in [start, end) are analyzed.
+    window: TimeWindow | None = None
+
+    def positional_name(self, index: int) -> str:
+        return self.feature_names[index] if index < len(self.feature_names) else f"_c{index}"
