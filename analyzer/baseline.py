@@ -8,6 +8,7 @@ per-feature overrides) all load; anything malformed fails with the file and the 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,9 +99,12 @@ class _Reader:
         if isinstance(value, bool) or value is None:
             raise self.fail(key, f"must be a number, got {json.dumps(value)}")
         try:
-            return float(value)  # also "1e-1" and other numbers written as strings
+            number = float(value)  # also "1e-1" and other numbers written as strings
         except (TypeError, ValueError):
             raise self.fail(key, f"must be a number, got {json.dumps(value)}") from None
+        if not math.isfinite(number):  # a NaN threshold would silently never fire
+            raise self.fail(key, f"must be a finite number, got {json.dumps(value)}")
+        return number
 
     def switch(self, value: Any, key: str) -> bool:
         text = str(value).strip().lower()
@@ -219,7 +223,8 @@ def parse_feature_statistics(feature: Any, index: int, reader: _Reader) -> Featu
     strings = reader.obj(feature.get("string_statistics"), f"{key}.string_statistics")
     sketch = None
     kll = reader.obj(
-        reader.obj(numeric.get("distribution"), f"{key}.numerical_statistics.distribution").get("kll"), "kll"
+        reader.obj(numeric.get("distribution"), f"{key}.numerical_statistics.distribution").get("kll"),
+        f"{key}.numerical_statistics.distribution.kll",  # the full key path, as every other error names
     )
     if kll.get("sketch") is not None:
         sketch_key = f"{key}.numerical_statistics.distribution.kll.sketch"
@@ -241,6 +246,9 @@ def parse_feature_statistics(feature: Any, index: int, reader: _Reader) -> Featu
     )
     if categorical.get("buckets") is not None:
         buckets_key = f"{key}.string_statistics.distribution.categorical.buckets"
+        if not isinstance(categorical["buckets"], list):
+            # Without this a number raised a bare TypeError and a string was iterated by character.
+            raise reader.fail(buckets_key, "must be a list of {value, count} objects")
         histogram = {}
         for i, bucket in enumerate(categorical["buckets"]):
             bucket = reader.obj(bucket, f"{buckets_key}[{i}]")

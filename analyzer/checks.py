@@ -62,7 +62,9 @@ def pct(ratio: float) -> str:
 
 def type_match_ratio(column: ColumnState, expected: str) -> float | None:
     present = column.num_present
-    if present == 0:
+    if present == 0 or expected == InferredType.UNKNOWN:
+        # An all-missing baseline column has no type to match: without this it fell through to the
+        # String rule and numbers (not words) got "Only 0.0% of data is Unknown".
         return None
     counts = column.type_counts
     if expected == InferredType.INTEGRAL:

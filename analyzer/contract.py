@@ -133,7 +133,12 @@ def job_config_from_env(env: dict[str, str]) -> JobConfig:
         )
     publish = (env.get("publish_cloudwatch_metrics") or "Disabled").strip().lower() == "enabled"
     exclude = tuple(x.strip() for x in (env.get("exclude_features_attribute") or "").split(",") if x.strip())
-    cw_dir = env.get("cloudwatch_metrics_directory") or env.get("CLOUDWATCH_METRICS_DIRECTORY")
+    # The prebuilt image lets CLOUDWATCH_METRICS_DIRECTORY (job or process environment) move the files.
+    cw_dir = (
+        env.get("cloudwatch_metrics_directory")
+        or env.get("CLOUDWATCH_METRICS_DIRECTORY")
+        or os.environ.get("CLOUDWATCH_METRICS_DIRECTORY")
+    )
     return JobConfig(
         dataset_source=rebase(env["dataset_source"]),
         dataset_format=parse_dataset_format(env["dataset_format"]),

@@ -10,7 +10,7 @@ from pathlib import Path
 from analyzer.baseline import load_baseline
 from analyzer.checks import run_checks
 from analyzer.cloudwatch import build_metrics, dimensions, metric_timestamp, write_metrics
-from analyzer.contract import JobConfig
+from analyzer.contract import JobConfig, opt_ml
 from analyzer.errors import ConfigError, InputError, ScriptError
 from analyzer.formats import PARQUET
 from analyzer.ledger import Ledger
@@ -166,7 +166,8 @@ def run_job(config: JobConfig, spark=None, settings: ProfileSettings | None = No
         outputs.append(write_json(config.output_path / name, document))
         log.info("Write to file %s at path %s.", name, config.output_path)
     if metrics is not None:
-        path = write_metrics(config.cloudwatch_metrics_directory, metrics)
+        directory = config.cloudwatch_metrics_directory or opt_ml() / "output" / "metrics" / "cloudwatch"
+        path = write_metrics(directory, metrics)
         log.info("Wrote %d CloudWatch metric records to %s", len(metrics), path)
     if config.post_analytics_processor_script:
         log.info("Running postprocess_handler from %s", config.post_analytics_processor_script)

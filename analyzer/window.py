@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -10,7 +11,10 @@ from analyzer.errors import ConfigError
 
 def parse_time(text: str, what: str = "time") -> datetime:
     """ISO-8601 (``2022-04-18T00:21:48Z``, fractional seconds or offsets allowed); naive means UTC."""
-    cleaned = text.strip().replace(" ", "")  # the docs' example has stray spaces: "2019-12-01T16: 20: 00Z"
+    # A space between date and time is a separator ("2022-04-18 00:21:48Z", RFC 3339, and what
+    # fromisoformat accepts): removing it with the docs' stray spaces ("2019-12-01T16: 20: 00Z") made
+    # "2022-04-1800:21:48Z", so such capture records were skipped as invalid. Keep it as the T.
+    cleaned = re.sub(r"^(\d{4}-\d{2}-\d{2}) +(?=\d)", r"\1T", text.strip()).replace(" ", "")
     try:
         value = datetime.fromisoformat(cleaned)
     except ValueError:
