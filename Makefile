@@ -20,10 +20,10 @@ IMAGE  ?= monitor-analyzer:latest
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: help install java test lint format demo image clean distclean
+.PHONY: help install java test lint format demo bench image clean distclean
 
 help:
-	@echo "targets: install test demo lint format image clean distclean"
+	@echo "targets: install test demo bench lint format image clean distclean"
 
 install: java $(STAMP)
 
@@ -69,6 +69,15 @@ format: install
 
 demo: install
 	bash examples/demo.sh
+
+# Benchmarks (figures are printed and appended to bench/results/): capture data at 100k, 1M and
+# 10M records plus 2,000 features x 100k, each against a polars reference in the same run; then
+# the CSV profile against a Catalyst aggregation. BENCH_RECORDS overrides the sizes.
+BENCH_RECORDS ?= 100000 1000000 10000000
+bench: install
+	$(VPY) -m pip install --quiet -c constraints.txt -e '.[test,bench]'
+	$(VPY) -m bench.capture_bench --records $(BENCH_RECORDS) --wide
+	$(VPY) -m bench.profile_bench --rows 200000 --cols 26
 
 # First draft; see Dockerfile.
 image:

@@ -131,6 +131,13 @@ def dataset_options(command):
             help="Script defining postprocess_handler.",
         ),
         click.option("--master", default=None, help="Spark master URL (default: $SPARK_MASTER or local[*])."),
+        click.option(
+            "--engine",
+            type=click.Choice(["auto", "spark", "local"]),
+            default="auto",
+            show_default=True,
+            help="auto: small inputs in this process, larger ones on Spark; same results either way.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -156,7 +163,8 @@ def run_from_flags(options: dict, **config) -> None:
         post_analytics_processor_script=options["postprocessor"],
         **config,
     )
-    finish(lambda: run_job(job, spark=get_session(options["master"])), None)
+    engine = "spark" if options["master"] else options["engine"]
+    finish(lambda: run_job(job, spark=lambda: get_session(options["master"]), engine=engine), None)
 
 
 @main.command()

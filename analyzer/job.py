@@ -100,7 +100,9 @@ def log_accounting(ledger: Ledger, item_count: int) -> None:
         log.warning("  skipped %s", example)
 
 
-def run_job(config: JobConfig, spark=None, settings: ProfileSettings | None = None) -> JobResult:
+def run_job(
+    config: JobConfig, spark=None, settings: ProfileSettings | None = None, engine: str = "auto"
+) -> JobResult:
     """Profile the dataset; suggest constraints; with a baseline, check it and write the violations."""
     started = time.monotonic()
     check_scope(config)
@@ -116,10 +118,6 @@ def run_job(config: JobConfig, spark=None, settings: ProfileSettings | None = No
             len(baseline.features),
         )
     window = TimeWindow.of(config.start_time, config.end_time)
-    if spark is None:
-        from analyzer.spark import get_session
-
-        spark = get_session()
     preprocessor = str(config.record_preprocessor_script) if config.record_preprocessor_script else None
     profile = run_profile(
         spark,
@@ -129,6 +127,7 @@ def run_job(config: JobConfig, spark=None, settings: ProfileSettings | None = No
         settings,
         feature_names=tuple(baseline.feature_names) if baseline else (),
         window=window,
+        engine=engine,
     )
     ledger = profile.ledger
     log_accounting(ledger, profile.item_count)

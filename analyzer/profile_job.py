@@ -8,6 +8,8 @@ counters. Only those states travel back, never rows, so driver memory is bounded
 from __future__ import annotations
 
 import logging
+import math
+import os
 import pickle
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from analyzer.profile.column import ProfileSettings
 from analyzer.profile.dataset import DatasetProfile
 from analyzer.readers import ReadPlan, read_batches
 from analyzer.sources import Split, first_line, group_splits, list_files, plan_splits
-from analyzer.spark import progress
+from analyzer.spark import get_session, progress
 from analyzer.window import TimeWindow
 
 log = logging.getLogger("monitor_analyzer.profile")
@@ -90,6 +92,14 @@ def merge_in_order(indexed: list[tuple[int, bytes]]) -> bytes:
 MERGE_FANOUT = 32
 
 
+# Inputs up to this size are profiled in this process when no Spark session is at hand: starting a JVM
+# costs more than reading them. Same tasks, same merge order, so the result is byte-identical.
+LOCAL_MAX_BYTES = int(os.environ.get("MONITOR_ANALYZER_LOCAL_MAX_BYTES", 256 * 1024 * 1024))
+# Bytes per task. Fixed, not derived from the cluster's cores, so that a laptop and a cluster cut the
+# data into the same tasks and merge the same sketches: identical statistics everywhere.
+TASK_BYTES = 32 * 1024 * 1024
+
+
 def run_profile(
     spark,
     dataset_source: str | Path,
@@ -100,23 +110,43 @@ def run_profile(
     feature_names: tuple[str, ...] = (),
     window: TimeWindow | None = None,
     split_bytes: int | None = None,
+    engine: str = "auto",
 ) -> DatasetProfile:
+    """Profile a dataset in one pass. ``spark``: a session, a zero-argument factory, or None.
+    ``engine``: "spark", "local" (this process), or "auto" (local for small inputs without a session)."""
     settings = settings or ProfileSettings()
     files = list_files(dataset_source)
     if not files:
         raise InputError(f"No data files found under dataset_source {dataset_source}")
     plan = make_read_plan(files, dataset_format, preprocessor, feature_names, window)
     splittable = dataset_format.kind != PARQUET
-    splits = plan_splits(files, splittable=splittable, split_bytes=split_bytes or sources.DEFAULT_SPLIT_BYTES)
-    sc = spark.sparkContext
-    groups = group_splits(splits, tasks or max(sc.defaultParallelism * 2, 1))
-    total_bytes = sum(s.end - s.start for s in splits)
-    log.info(
-        "Profiling %d file(s), %.1f MB, in %d task(s) of one Spark job",
-        len(files),
-        total_bytes / 1e6,
-        len(groups),
+    splits = plan_splits(
+        files, splittable=splittable, split_bytes=split_bytes or sources.split_bytes_setting()
     )
+    total_bytes = sum(s.end - s.start for s in splits)
+    task_bytes = int(os.environ.get("MONITOR_ANALYZER_TASK_BYTES") or TASK_BYTES)
+    groups = group_splits(splits, tasks or max(math.ceil(total_bytes / task_bytes), 1))
+    is_session = spark is not None and hasattr(spark, "sparkContext")
+    small = total_bytes <= LOCAL_MAX_BYTES and not os.environ.get("SPARK_MASTER")
+    local = engine == "local" or (engine == "auto" and not is_session and small)
+    where = "in this process" if local else "of one Spark job"
+    log.info(
+        "Profiling %d file(s), %.1f MB, in %d task(s) %s", len(files), total_bytes / 1e6, len(groups), where
+    )
+    if local:
+        collected = [(i, profile_task(group, plan, settings)) for i, group in enumerate(groups)]
+    else:
+        if not is_session:
+            spark = spark() if callable(spark) else get_session()
+        collected = _run_on_spark(spark, groups, plan, settings)
+    result = pickle.loads(merge_in_order(collected))
+    if isinstance(result, AnalyzerError):
+        raise result
+    return result
+
+
+def _run_on_spark(spark, groups: list[list[Split]], plan: ReadPlan, settings: ProfileSettings) -> list:
+    sc = spark.sparkContext
     states = sc.parallelize(list(enumerate(groups)), len(groups)).map(
         lambda item: (item[0], profile_task(item[1], plan, settings))
     )
@@ -128,8 +158,4 @@ def run_profile(
             .map(lambda kv: (kv[0], merge_in_order(list(kv[1]))))
         )
     with progress(spark, "profile"):
-        collected = states.collect()
-    result = pickle.loads(merge_in_order(collected))
-    if isinstance(result, AnalyzerError):
-        raise result
-    return result
+        return states.collect()

@@ -9,7 +9,14 @@ from pathlib import Path
 
 from analyzer.errors import InputError
 
-DEFAULT_SPLIT_BYTES = 64 * 1024 * 1024
+DEFAULT_SPLIT_BYTES = 32 * 1024 * 1024
+
+
+def split_bytes_setting() -> int:
+    """Split size: $MONITOR_ANALYZER_SPLIT_BYTES, else DEFAULT_SPLIT_BYTES (read at call time)."""
+    return int(os.environ.get("MONITOR_ANALYZER_SPLIT_BYTES") or DEFAULT_SPLIT_BYTES)
+
+
 # Hadoop's LineRecordReader (so Spark's CSV and JSON readers) drops a UTF-8 BOM at the start of a
 # file; kept, it would end up in the first header name or make the first JSON line invalid.
 UTF8_BOM = b"\xef\xbb\xbf"

@@ -18,17 +18,35 @@ from analyzer.batch import Batch
 from analyzer.capture import CapturedData, EventData
 from analyzer.errors import ConfigError
 from analyzer.ledger import Ledger, Location
+from analyzer.readers.capture_columnar import Declined, read_columnar
 from analyzer.readers.lines import decode, split_lines
 from analyzer.readers.plan import ReadPlan
 from analyzer.readers.records import DropRecord, SkipRecord, run_records
 from analyzer.rows import Row, loads_keeping_numbers, named_row, scalar_text
-from analyzer.sources import Split
+from analyzer.sources import Split, read_split
 from analyzer.window import TimeWindow, parse_time
 
 OUTPUT_PARTS = ("endpointOutput", "batchTransformOutput")
 
 
 def read(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
+    if not plan.preprocessor:
+        data = read_split(split)
+        try:
+            batch = read_columnar(data, plan, ledger, part_order(plan))
+        except Declined:
+            pass  # something unusual in this split: read it record by record
+        else:
+            ledger.split_lines[(split.path, split.start)] = data.count(b"\n") + (
+                not data.endswith(b"\n") and bool(data)
+            )
+            if batch is not None:
+                yield batch
+            return
+    yield from read_records(split, plan, ledger)
+
+
+def read_records(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
     def records() -> Iterator[tuple[Location, CapturedData]]:
         for location, line in split_lines(split, ledger):
             text = decode(line, location, ledger)
