@@ -22,7 +22,16 @@ def event_id(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
-def capture_record(input_csv: str | None, output_csv: str | None, inference_time: str, eid: str) -> str:
+def capture_record(
+    input_csv: str | None,
+    output_csv: str | None,
+    inference_time: str | None,
+    eid: str,
+    *,
+    output_encoding: str = "CSV",
+    output_content_type: str = "text/csv; charset=utf-8",
+    invocation_source: str | None = None,
+) -> str:
     """One capture line: the shape of the real example in §2.1 (compact JSON, content types included)."""
     capture = {}
     if input_csv is not None:
@@ -34,16 +43,17 @@ def capture_record(input_csv: str | None, output_csv: str | None, inference_time
         }
     if output_csv is not None:
         capture["endpointOutput"] = {
-            "observedContentType": "text/csv; charset=utf-8",
+            "observedContentType": output_content_type,
             "mode": "OUTPUT",
             "data": output_csv,
-            "encoding": "CSV",
+            "encoding": output_encoding,
         }
-    document = {
-        "captureData": capture,
-        "eventMetadata": {"eventId": eid, "inferenceTime": inference_time},
-        "eventVersion": "0",
-    }
+    metadata = {"eventId": eid}
+    if inference_time is not None:
+        metadata["inferenceTime"] = inference_time
+    if invocation_source is not None:
+        metadata["invocationSource"] = invocation_source
+    document = {"captureData": capture, "eventMetadata": metadata, "eventVersion": "0"}
     return json.dumps(document, separators=(",", ":"))
 
 

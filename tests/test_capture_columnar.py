@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 
 import pytest
@@ -16,33 +15,12 @@ from analyzer.readers.plan import ReadPlan
 from analyzer.sources import Split, read_split
 from analyzer.statistics import build_statistics
 from analyzer.window import TimeWindow
+from tests.helpers_capture import capture_record
 
 
 def record(features: list[str], output: str, when: str | None, shadow: bool = False) -> str:
-    metadata = {"eventId": "e"}
-    if when is not None:
-        metadata["inferenceTime"] = when
-    if shadow:
-        metadata["invocationSource"] = "ShadowExperiment"
-    return json.dumps(
-        {
-            "captureData": {
-                "endpointInput": {
-                    "observedContentType": "text/csv",
-                    "mode": "INPUT",
-                    "data": ",".join(features),
-                    "encoding": "CSV",
-                },
-                "endpointOutput": {
-                    "observedContentType": "text/csv",
-                    "mode": "OUTPUT",
-                    "data": output,
-                    "encoding": "CSV",
-                },
-            },
-            "eventMetadata": metadata,
-            "eventVersion": "0",
-        }
+    return capture_record(
+        ",".join(features), output, when, "e", invocation_source="ShadowExperiment" if shadow else None
     )
 
 

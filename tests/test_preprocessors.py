@@ -12,6 +12,7 @@ import pytest
 
 from analyzer.formats import CAPTURE, CSV, JSON, DatasetFormat
 from tests.conftest import ROOT, features_by_name
+from tests.helpers_capture import capture_record
 
 PREPROCESSORS = ROOT / "preprocessors"
 FLATTEN = PREPROCESSORS / "flatten_array_output.py"
@@ -21,28 +22,18 @@ DROPPED = "dropped by preprocess_handler"
 
 
 def capture_line(event_id: str, input_data: str | None, output: tuple[str, str, str] | None) -> str:
-    capture = {}
-    if input_data is not None:
-        capture["endpointInput"] = {
-            "observedContentType": "text/csv",
-            "mode": "INPUT",
-            "data": input_data,
-            "encoding": "CSV",
-        }
-    if output is not None:
-        data, encoding, content_type = output
-        capture["endpointOutput"] = {
-            "observedContentType": content_type,
-            "mode": "OUTPUT",
-            "data": data,
-            "encoding": encoding,
-        }
-    event = {
-        "captureData": capture,
-        "eventMetadata": {"eventId": event_id, "inferenceTime": "2024-01-02T03:04:05Z"},
-        "eventVersion": "0",
-    }
-    return json.dumps(event) + "\n"
+    data, encoding, content_type = output if output is not None else (None, "CSV", "text/csv")
+    return (
+        capture_record(
+            input_data,
+            data,
+            "2024-01-02T03:04:05Z",
+            event_id,
+            output_encoding=encoding,
+            output_content_type=content_type,
+        )
+        + "\n"
+    )
 
 
 def numeric(statistics: dict, name: str) -> dict:
