@@ -147,7 +147,7 @@ def dataset_options(command):
 def run_from_flags(options: dict, **config) -> None:
     from analyzer.contract import JobConfig
     from analyzer.job import run_job
-    from analyzer.spark import get_session
+    from analyzer.spark import get_context
 
     dataset_format = DatasetFormat(
         kind=FORMAT_CHOICES[options["fmt"]],
@@ -164,7 +164,7 @@ def run_from_flags(options: dict, **config) -> None:
         **config,
     )
     engine = "spark" if options["master"] else options["engine"]
-    finish(lambda: run_job(job, spark=lambda: get_session(options["master"]), engine=engine), None)
+    finish(lambda: run_job(job, spark=lambda: get_context(options["master"]), engine=engine), None)
 
 
 @main.command()

@@ -20,7 +20,7 @@ from analyzer.profile.column import ProfileSettings
 from analyzer.profile.dataset import DatasetProfile
 from analyzer.readers import ReadPlan, read_batches
 from analyzer.sources import Split, first_line, group_splits, list_files, plan_splits
-from analyzer.spark import get_session, progress
+from analyzer.spark import get_context, progress
 from analyzer.window import TimeWindow
 
 log = logging.getLogger("monitor_analyzer.profile")
@@ -126,9 +126,10 @@ def run_profile(
     total_bytes = sum(s.end - s.start for s in splits)
     task_bytes = int(os.environ.get("MONITOR_ANALYZER_TASK_BYTES") or TASK_BYTES)
     groups = group_splits(splits, tasks or max(math.ceil(total_bytes / task_bytes), 1))
-    is_session = spark is not None and hasattr(spark, "sparkContext")
+    spark = getattr(spark, "sparkContext", spark)  # a SparkSession works too
+    is_context = spark is not None and hasattr(spark, "statusTracker")
     small = total_bytes <= LOCAL_MAX_BYTES and not os.environ.get("SPARK_MASTER")
-    local = engine == "local" or (engine == "auto" and not is_session and small)
+    local = engine == "local" or (engine == "auto" and not is_context and small)
     where = "in this process" if local else "of one Spark job"
     log.info(
         "Profiling %d file(s), %.1f MB, in %d task(s) %s", len(files), total_bytes / 1e6, len(groups), where
@@ -136,8 +137,8 @@ def run_profile(
     if local:
         collected = [(i, profile_task(group, plan, settings)) for i, group in enumerate(groups)]
     else:
-        if not is_session:
-            spark = spark() if callable(spark) else get_session()
+        if not is_context:
+            spark = spark() if callable(spark) else get_context()
         collected = _run_on_spark(spark, groups, plan, settings)
     result = pickle.loads(merge_in_order(collected))
     if isinstance(result, AnalyzerError):
@@ -145,8 +146,7 @@ def run_profile(
     return result
 
 
-def _run_on_spark(spark, groups: list[list[Split]], plan: ReadPlan, settings: ProfileSettings) -> list:
-    sc = spark.sparkContext
+def _run_on_spark(sc, groups: list[list[Split]], plan: ReadPlan, settings: ProfileSettings) -> list:
     states = sc.parallelize(list(enumerate(groups)), len(groups)).map(
         lambda item: (item[0], profile_task(item[1], plan, settings))
     )
@@ -157,5 +157,5 @@ def _run_on_spark(spark, groups: list[list[Split]], plan: ReadPlan, settings: Pr
             .groupByKey(max(len(groups) // MERGE_FANOUT, 1))
             .map(lambda kv: (kv[0], merge_in_order(list(kv[1]))))
         )
-    with progress(spark, "profile"):
+    with progress(sc, "profile"):
         return states.collect()

@@ -2,11 +2,12 @@
 
 Generates SageMaker capture files (CSV payloads; numeric and categorical features, missing values,
 drift in the monitored hour, several files per hour), then for each case runs, on the same files and
-in the same process: the analyzer's baseline job, its monitoring job (statistics + checks +
+in the same run: the analyzer's baseline job, its monitoring job (statistics + checks +
 violations + CloudWatch metrics), and a polars reference profile (parse the JSON lines, split the
 payloads, and compute count/mean/std/min/max/quantiles and value counts for every feature).
-Prints wall time, records/s, MB/s, peak RSS of the whole process tree (JVM and Python workers
-included) and our time divided by the polars time; appends every figure to
+Each analyzer job runs as a fresh `monitor-analyzer` process, as a scheduled job would (cold start
+included). Prints wall time, records/s, MB/s, peak RSS of that job's whole process tree (JVM and
+Python workers included) and our time divided by the polars time; appends every figure to
 bench/results/capture.jsonl with the machine's cores and memory.
 
     .venv/bin/python -m bench.capture_bench --records 100000 1000000 --wide
@@ -18,54 +19,66 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
-import threading
+import subprocess
+import sys
 import time
 import uuid
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import psutil
 
 RESULTS = Path(__file__).resolve().parent / "results" / "capture.jsonl"
+CLI = Path(sys.executable).with_name("monitor-analyzer")
 CATEGORIES = ["red", "green", "blue", "cyan", "magenta", "yellow"]
 
 
 def generate(
     root: Path, records: int, features: int, drift: bool, seed: int, files_per_hour: int = 4
 ) -> Path:
-    """Capture files under root/ep/AllTraffic/2026/11/22/10/. Feature i: numeric unless i % 5 == 4."""
-    rng = random.Random(seed)
+    """Capture files under root/ep/AllTraffic/2026/11/22/10/. Feature i: categorical when i % 5 == 4,
+    else integer (odd i) or decimal; 2% missing fields; with ``drift`` the first ten features shift
+    and a sixth category appears. Vectorized with numpy/pandas, chunk by chunk."""
+    rng = np.random.default_rng(seed)
     hour = root / "ep" / "AllTraffic" / "2026" / "11" / "22" / "10"
     hour.mkdir(parents=True, exist_ok=True)
     per_file = -(-records // files_per_hour)
     written = 0
     for f in range(files_per_hour):
-        with open(hour / f"{f:02d}-00-000-{uuid.UUID(int=rng.getrandbits(128))}.jsonl", "w") as out:
-            for _ in range(min(per_file, records - written)):
-                fields = []
+        with open(hour / f"{f:02d}-00-000-{uuid.UUID(int=int(rng.integers(2**63)))}.jsonl", "w") as out:
+            remaining = min(per_file, records - written)
+            while remaining > 0:
+                n = min(remaining, 200_000)
+                columns = {}
                 for i in range(features):
-                    if rng.random() < 0.02:
-                        fields.append("")
-                    elif i % 5 == 4:
-                        fields.append(rng.choice(CATEGORIES[: 5 if not drift else 6]))
+                    shift = drift and i < 10
+                    if i % 5 == 4:
+                        values = np.array(CATEGORIES[: 6 if drift else 5], dtype=object)[
+                            rng.integers(0, 6 if drift else 5, n)
+                        ]
                     elif i % 2:
-                        fields.append(str(rng.randint(0, 100 + (30 if drift and i < 10 else 0))))
+                        values = rng.integers(0, 101 + (30 if shift else 0), n).astype(object)
                     else:
-                        fields.append(f"{rng.gauss(50 + (8 if drift and i < 10 else 0), 10):.3f}")
-                minute, second = divmod(written * 3600 // max(records, 1), 60)
-                line = (
+                        values = np.char.mod("%.3f", rng.normal(50 + (8 if shift else 0), 10, n)).astype(
+                            object
+                        )
+                    values[rng.random(n) < 0.02] = ""
+                    columns[i] = values
+                payloads = pd.DataFrame(columns).to_csv(header=False, index=False).splitlines()
+                outputs = np.char.mod("%.6f", rng.random(n))
+                seconds = (np.arange(written, written + n) * 3600 // max(records, 1)).astype(int)
+                ids = rng.integers(0, 2**63, n)
+                out.writelines(
                     '{"captureData":{"endpointInput":{"observedContentType":"text/csv","mode":"INPUT","data":"'
-                    + ",".join(fields)
-                    + '","encoding":"CSV"},"endpointOutput":{"observedContentType":"text/csv; charset=utf-8",'
-                    '"mode":"OUTPUT","data":"'
-                    + f"{rng.random():.6f}"
-                    + '","encoding":"CSV"}},"eventMetadata":{"eventId":"'
-                    + str(uuid.UUID(int=rng.getrandbits(128)))
-                    + f'","inferenceTime":"2026-11-22T10:{minute:02d}:{second:02d}Z"}},"eventVersion":"0"}}\n'
+                    f'{payload}","encoding":"CSV"}},"endpointOutput":{{"observedContentType":"text/csv; charset=utf-8",'
+                    f'"mode":"OUTPUT","data":"{output}","encoding":"CSV"}}}},"eventMetadata":{{"eventId":"{ident:016x}",'
+                    f'"inferenceTime":"2026-11-22T10:{second // 60:02d}:{second % 60:02d}Z"}},"eventVersion":"0"}}\n'
+                    for payload, output, second, ident in zip(payloads, outputs, seconds, ids, strict=True)
                 )
-                out.write(line)
-                written += 1
+                written += n
+                remaining -= n
     return root
 
 
@@ -77,76 +90,85 @@ def tree_rss(process: psutil.Process) -> int:
     return total
 
 
-@contextmanager
-def peak_rss():
-    """Sample the RSS of this process and all its descendants (JVM, Python workers) every 50 ms."""
-    me = psutil.Process()
-    peak = [tree_rss(me)]
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.wait(0.05):
-            peak[0] = max(peak[0], tree_rss(me))
-
-    thread = threading.Thread(target=sample, daemon=True)
-    thread.start()
-    try:
-        yield peak
-    finally:
-        stop.set()
-        thread.join()
-
-
 def polars_profile(root: Path) -> None:
+    """The reference: one lazy polars query over the same files: parse, split the payloads, then per
+    column count, missing, mean, population std, min, max and median of the numbers, plus value
+    counts of the columns that are not numeric. Polars uses every core."""
     import polars as pl
 
     frame = pl.read_ndjson(list(root.rglob("*.jsonl")))
-    inputs = frame.select(pl.col("captureData").struct.field("endpointInput").struct.field("data"))
-    output = frame.select(pl.col("captureData").struct.field("endpointOutput").struct.field("data"))
-    parts = inputs.to_series().str.split(",")
-    width = parts.list.len().max()
-    columns = [output.to_series().alias("c0")] + [parts.list.get(i).alias(f"c{i + 1}") for i in range(width)]
-    table = pl.DataFrame(columns).with_columns(pl.all().replace("", None))
-    numeric = table.select(pl.all().cast(pl.Float64, strict=False))
+    payload = pl.col("captureData").struct.field("endpointInput").struct.field("data").str.split(",")
+    output = pl.col("captureData").struct.field("endpointOutput").struct.field("data")
+    width = frame.select(payload.list.len().max()).item()
+    table = (
+        frame.lazy()
+        .select([output.alias("c0")] + [payload.list.get(i).alias(f"c{i + 1}") for i in range(width)])
+        .with_columns(pl.all().replace("", None))
+    )
     aggregates = []
-    for name in numeric.columns:
-        c = pl.col(name)
-        aggregates += [c.count(), c.mean(), c.std(ddof=0), c.min(), c.max(), c.quantile(0.5)]
-    numeric.select([a.alias(f"a{i}") for i, a in enumerate(aggregates)])
-    for name in table.columns:
-        table.get_column(name).value_counts()
+    for name in [f"c{i}" for i in range(width + 1)]:
+        x = pl.col(name).cast(pl.Float64, strict=False)
+        aggregates += [
+            pl.col(name).count().alias(f"{name}_n"),
+            x.count().alias(f"{name}_numbers"),
+            x.mean().alias(f"{name}_mean"),
+            x.std(ddof=0).alias(f"{name}_std"),
+            x.min().alias(f"{name}_min"),
+            x.max().alias(f"{name}_max"),
+            x.median().alias(f"{name}_median"),
+        ]
+    collected = table.collect()
+    summary = collected.lazy().select(aggregates).collect()
+    for name in collected.columns:
+        if summary[f"{name}_numbers"][0] < summary[f"{name}_n"][0]:  # not numeric: categories
+            collected.get_column(name).value_counts()
 
 
-def run_case(name: str, root_base: Path, current: Path, records: int, features: int, size_mb: float) -> dict:
-    from analyzer.contract import JobConfig
-    from analyzer.formats import CAPTURE, DatasetFormat
-    from analyzer.job import run_job
+def timed_cli(*args: str) -> tuple[float, int]:
+    """Run the CLI in a fresh process (a scheduled job starts cold); wall seconds and the peak RSS of
+    its whole process tree (the JVM and the Python workers included)."""
+    start = time.perf_counter()
+    process = psutil.Popen([str(CLI), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, tree_rss(process))
+        time.sleep(0.05)
+    seconds = time.perf_counter() - start
+    if process.returncode != 0:
+        raise RuntimeError(f"monitor-analyzer {args[0]} failed: {process.stderr.read().decode()[-2000:]}")
+    return seconds, peak
 
-    fmt = DatasetFormat(CAPTURE)
+
+def run_case(name: str, base: Path, current: Path, records: int, features: int, size_mb: float) -> dict:
     out = current.parent / f"{current.name}-out"
+    common = ["--format", "capture"]
     figures: dict[str, dict] = {}
-    with peak_rss() as peak:
-        start = time.perf_counter()
-        run_job(JobConfig(dataset_source=root_base, dataset_format=fmt, output_path=out / "baseline"))
-        figures["baseline"] = {"seconds": time.perf_counter() - start}
-        start = time.perf_counter()
-        run_job(
-            JobConfig(
-                dataset_source=current,
-                dataset_format=fmt,
-                output_path=out / "monitor",
-                baseline_statistics=out / "baseline" / "statistics.json",
-                baseline_constraints=out / "baseline" / "constraints.json",
-                start_time="2026-11-22T10:00:00Z",
-                end_time="2026-11-22T11:00:00Z",
-                publish_cloudwatch_metrics=True,
-                cloudwatch_metrics_directory=out / "cloudwatch",
-                endpoint_name="ep",
-                schedule_name="bench",
-            )
-        )
-        figures["monitor"] = {"seconds": time.perf_counter() - start}
-    ours_peak = peak[0]
+    seconds, peak = timed_cli("baseline", "--dataset", str(base), *common, "--output", str(out / "baseline"))
+    figures["baseline"] = {"seconds": seconds, "peak_rss_mb": peak / 2**20}
+    seconds, peak = timed_cli(
+        "monitor",
+        "--dataset",
+        str(current),
+        *common,
+        "--output",
+        str(out / "monitor"),
+        "--baseline-statistics",
+        str(out / "baseline" / "statistics.json"),
+        "--baseline-constraints",
+        str(out / "baseline" / "constraints.json"),
+        "--start-time",
+        "2026-11-22T10:00:00Z",
+        "--end-time",
+        "2026-11-22T11:00:00Z",
+        "--publish-cloudwatch",
+        "--cloudwatch-dir",
+        str(out / "cloudwatch"),
+        "--endpoint-name",
+        "ep",
+        "--schedule-name",
+        "bench",
+    )
+    figures["monitor"] = {"seconds": seconds, "peak_rss_mb": peak / 2**20}
     start = time.perf_counter()
     polars_profile(current)
     reference = time.perf_counter() - start
@@ -161,7 +183,6 @@ def run_case(name: str, root_base: Path, current: Path, records: int, features: 
         "mb": round(size_mb, 1),
         "polars_seconds": round(reference, 2),
         "runs": {k: {m: round(v, 2) for m, v in f.items()} for k, f in figures.items()},
-        "peak_rss_mb_tree": round(ours_peak / 2**20),
         "cores": os.cpu_count(),
         "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
         "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -170,9 +191,8 @@ def run_case(name: str, root_base: Path, current: Path, records: int, features: 
     for kind, f in figures.items():
         print(
             f"  {kind:9s} {f['seconds']:7.2f} s {f['records_per_s']:12,.0f} rec/s {f['mb_per_s']:7.1f} MB/s"
-            f"  x{f['ratio_to_polars']:.2f} of polars"
+            f"  x{f['ratio_to_polars']:.2f} of polars  peak RSS (process tree) {f['peak_rss_mb']:,.0f} MB"
         )
-    print(f"  peak RSS of the process tree: {ours_peak / 2**20:,.0f} MB")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with RESULTS.open("a") as out_file:
         out_file.write(json.dumps(record) + "\n")

@@ -110,13 +110,15 @@ def main() -> None:
     parser.add_argument("--skip-catalyst", action="store_true")
     args = parser.parse_args()
 
-    from analyzer.spark import get_session
+    from pyspark.sql import SparkSession
+
+    from analyzer.spark import get_context
 
     path = args.workdir / f"data_{args.rows}x{args.cols}.csv"
     if not path.exists():
         make_csv(path, args.rows, args.cols)
     megabytes = path.stat().st_size / 1e6
-    spark = get_session()
+    spark = SparkSession(get_context())  # the Catalyst reference needs Spark SQL
     run_ours(spark, path)  # warm-up: JVM, Python workers
     times = {"pandas": timed(lambda: run_pandas(path)), "ours": timed(lambda: run_ours(spark, path))}
     failures = {}

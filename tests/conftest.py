@@ -17,11 +17,11 @@ GOLDEN = ROOT.parent / "shared" / "golden"
 
 @pytest.fixture(scope="session")
 def spark():
-    from analyzer.spark import get_session
+    from analyzer.spark import get_context
 
-    session = get_session("local[2]")
-    yield session
-    session.stop()
+    context = get_context("local[2]")
+    yield context
+    context.stop()
 
 
 @pytest.fixture(scope="session")

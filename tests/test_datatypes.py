@@ -6,6 +6,7 @@ import math
 import re
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from analyzer.profile.datatypes import (
@@ -191,3 +192,18 @@ def test_to_double_signed_zero_and_nulls():
     assert out[2] is None
     assert [math.copysign(1.0, x) for x in (out[0], out[1], out[3])] == [-1.0, -1.0, 1.0]
     assert out[0] == out[1] == out[3] == 0.0
+
+
+def test_classify_counted_equals_classify_row_by_row():
+    """Typing distinct values once and weighting them gives exactly the per-row classification."""
+    import random
+
+    from analyzer.profile.datatypes import classify_counted
+
+    rng = random.Random(11)
+    tokens = ["3", "+3", "- 3", "3.0", "1e5", ".5", "true", "false", "abc", "", " 3", "NaN", None]
+    values = pa.array([rng.choice(tokens) for _ in range(5000)], type=pa.string())
+    is_frac, is_int, counts = classify(values)
+    is_number, weighted = classify_counted(pc.value_counts(pc.drop_null(values)), values)
+    assert weighted == counts
+    assert is_number.to_pylist() == pc.or_(is_frac, is_int).to_pylist()

@@ -258,7 +258,7 @@ def test_split_across_tasks_matches_one_task(baseline, spark, tmp_path, split_da
     assert len(split_result.ledger.split_lines) == -(-size // 1000) > 15
     tasks = sources.group_splits(
         sources.plan_splits([split_dataset], splittable=True, split_bytes=1000),
-        spark.sparkContext.defaultParallelism * 2,
+        spark.defaultParallelism * 2,
     )
     assert len(tasks) > 1
 

@@ -10,7 +10,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analyzer.profile import hll
-from analyzer.profile.datatypes import BOOLEAN, FRACTIONAL, INTEGRAL, NULL, STRING, classify, to_double
+from analyzer.profile.datatypes import (
+    BOOLEAN,
+    FRACTIONAL,
+    INTEGRAL,
+    NULL,
+    STRING,
+    classify,
+    classify_counted,
+    to_double,
+)
 from analyzer.profile.kll import KLLSketch
 from analyzer.profile.moments import MomentsState
 
@@ -79,17 +88,25 @@ class ColumnState:
             self._update_strings(pc.cast(values, pa.string()))
 
     def _update_strings(self, values: pa.Array) -> None:
-        is_frac, is_int, counts = classify(values)
+        counted = None
+        if self.histogram is not None and len(values) > values.null_count:
+            counted = pc.value_counts(pc.drop_null(values))
+        if counted is not None and len(counted) * 4 <= len(values):
+            # Few distinct values: type each once and weight by its count (a value's type depends
+            # only on its text), instead of running the regexes over every row.
+            is_number, counts = classify_counted(counted, values)
+        else:
+            is_frac, is_int, counts = classify(values)
+            is_number = pc.or_(is_frac, is_int)
         for i, c in enumerate(counts):
             self.type_counts[i] += c
-        is_number = pc.or_(is_frac, is_int)
         numbers = None
         if self.is_string:
             self._drop_numeric()
         elif counts[FRACTIONAL] or counts[INTEGRAL]:
             numbers = to_double(pc.filter(values, is_number)).to_numpy(zero_copy_only=False)
             self._add_numbers(numbers)
-        self._count_values(values, is_number, numbers)
+        self._count_values(values, is_number, numbers, counted)
         self._count_in_domain(values)
 
     def _update_typed_numeric(self, values: pa.Array) -> None:
@@ -121,13 +138,18 @@ class ColumnState:
         self.moments = None
         self.kll = None
 
-    def _count_values(self, values: pa.Array, is_number: pa.Array, numbers: np.ndarray | None) -> None:
+    def _count_values(
+        self,
+        values: pa.Array,
+        is_number: pa.Array,
+        numbers: np.ndarray | None,
+        counted: pa.Array | None = None,
+    ) -> None:
         """Exact value counts while they stay small, else HyperLogLog registers."""
-        present = pc.drop_null(values)
-        if len(present) == 0:
+        if len(values) == values.null_count:
             return
         if self.histogram is not None:
-            counts = pc.value_counts(present)
+            counts = counted if counted is not None else pc.value_counts(pc.drop_null(values))
             # A batch that alone holds more distinct values than we keep goes straight to the sketch.
             if len(counts) <= self.settings.histogram_max_values:
                 for value, count in zip(

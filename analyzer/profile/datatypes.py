@@ -47,6 +47,24 @@ def classify(values: pa.Array) -> tuple[pa.Array, pa.Array, list[int]]:
     return is_frac, is_int, [nulls, n_frac, n_int, n_bool, n_string]
 
 
+def classify_counted(counted: pa.StructArray, values: pa.Array) -> tuple[pa.Array, list[int]]:
+    """``classify`` for data given as value counts (``pc.value_counts``) of ``values``: the per-row
+    numeric mask and the class counts, with the regexes run once per distinct value."""
+    distinct, freq = counted.field("values"), counted.field("counts")
+    is_frac, is_int, _ = classify(distinct)
+
+    def weight(mask: pa.Array) -> int:
+        return pc.sum(pc.filter(freq, mask)).as_py() or 0
+
+    n_frac, n_int = weight(is_frac), weight(is_int)
+    n_bool = weight(pc.is_in(distinct, value_set=_BOOLEAN_WORDS))
+    present = len(values) - values.null_count
+    counts = [values.null_count, n_frac, n_int, n_bool, present - n_frac - n_int - n_bool]
+    numeric_values = pc.filter(distinct, pc.or_(is_frac, is_int))
+    is_number = pc.fill_null(pc.is_in(values, value_set=numeric_values), False)
+    return is_number, counts
+
+
 def classify_one(value: str | None) -> InferredType | str:
     """Scalar form, for checks and tests: 'Boolean' is reported as such."""
     if value is None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 
 PRECISION = 9
 REGISTERS = 1 << PRECISION
@@ -35,6 +34,8 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 
 def hash_strings(values: np.ndarray) -> np.ndarray:
+    import pandas as pd  # only high-cardinality text needs it; workers start faster without it
+
     return pd.util.hash_array(np.asarray(values, dtype=object), hash_key=_HASH_KEY, categorize=True)
 
 
