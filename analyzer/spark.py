@@ -59,7 +59,9 @@ def get_context(master: str | None = None, app_name: str = "monitor-analyzer"):
         SparkConf()
         .setAppName(app_name)
         .setMaster(master or os.environ.get("SPARK_MASTER") or "local[*]")
-        .set("spark.driver.extraJavaOptions", java_options)
+        # The driver JVM only schedules tasks and carries pickled states: C1-compiled code and the
+        # serial collector start it seconds faster and cost nothing measurable later.
+        .set("spark.driver.extraJavaOptions", f"{java_options} -XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
         .set("spark.executor.extraJavaOptions", java_options)
         .set("spark.ui.enabled", "false")
         .set("spark.ui.showConsoleProgress", "false")
