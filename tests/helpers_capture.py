@@ -130,6 +130,14 @@ def monitoring_job_config(opt_ml: Path, environment: dict[str, str], endpoint: s
                 }
             ]
         },
+    }
+    return write_processing_job_config(opt_ml, document)
+
+
+def write_processing_job_config(opt_ml: Path, document: dict) -> Path:
+    """``$OPT_ML/config/processingjobconfig.json``: the request plus the fields every job carries."""
+    document = {
+        **document,
         "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge"}},
         "RoleArn": "arn:aws:iam::111122223333:role/SageMaker",
         "StoppingCondition": {"MaxRuntimeInSeconds": 3600},

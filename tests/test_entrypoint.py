@@ -16,6 +16,7 @@ import pytest
 
 from analyzer.contract import ANALYZER_KEYS
 from tests.conftest import ROOT
+from tests.helpers_capture import write_processing_job_config
 
 CLI = ROOT / ".venv" / "bin" / "monitor-analyzer"
 COMPLETED = "Completed: Job completed successfully with no violations."
@@ -89,14 +90,8 @@ def write_job_config(opt_ml: Path, environment: dict[str, str]) -> Path:
                 }
             ]
         },
-        "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge"}},
-        "RoleArn": "arn:aws:iam::111122223333:role/SageMaker",
-        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
     }
-    path = opt_ml / "config" / "processingjobconfig.json"
-    path.parent.mkdir(parents=True)
-    path.write_text(json.dumps(document, indent=2), encoding="utf-8")
-    return path
+    return write_processing_job_config(opt_ml, document)
 
 
 def headered_golden_csv(golden: Path, directory: Path) -> list[str]:
