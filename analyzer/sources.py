@@ -108,6 +108,11 @@ def read_split(split: Split) -> bytes:
         return data.removeprefix(UTF8_BOM) if split.start == 0 else data
 
 
+def line_count(data: bytes) -> int:
+    """Lines in a block of text; a last line without its line break counts too."""
+    return data.count(b"\n") + (bool(data) and not data.endswith(b"\n"))
+
+
 def first_line(path: Path) -> bytes:
     opener = gzip.open if is_compressed(path) else open
     with opener(path, "rb") as f:

@@ -17,8 +17,6 @@ bench/results/capture.jsonl with the machine's cores and memory.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import subprocess
 import sys
 import time
@@ -30,7 +28,8 @@ import numpy as np
 import pandas as pd
 import psutil
 
-RESULTS = Path(__file__).resolve().parent / "results" / "capture.jsonl"
+from bench.results_file import append_result
+
 CLI = Path(sys.executable).with_name("monitor-analyzer")
 CATEGORIES = ["red", "green", "blue", "cyan", "magenta", "yellow"]
 
@@ -183,9 +182,6 @@ def run_case(name: str, base: Path, current: Path, records: int, features: int, 
         "mb": round(size_mb, 1),
         "polars_seconds": round(reference, 2),
         "runs": {k: {m: round(v, 2) for m, v in f.items()} for k, f in figures.items()},
-        "cores": os.cpu_count(),
-        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     print(f"\n{name}: {records:,} records x {features} features, {size_mb:.0f} MB; polars {reference:.2f} s")
     for kind, f in figures.items():
@@ -193,9 +189,7 @@ def run_case(name: str, base: Path, current: Path, records: int, features: int, 
             f"  {kind:9s} {f['seconds']:7.2f} s {f['records_per_s']:12,.0f} rec/s {f['mb_per_s']:7.1f} MB/s"
             f"  x{f['ratio_to_polars']:.2f} of polars  peak RSS (process tree) {f['peak_rss_mb']:,.0f} MB"
         )
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    with RESULTS.open("a") as out_file:
-        out_file.write(json.dumps(record) + "\n")
+    append_result("capture", record)
     return record
 
 

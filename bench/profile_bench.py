@@ -16,8 +16,6 @@ bench/results/profile.jsonl with the machine's cores and memory.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import resource
 import time
 from pathlib import Path
@@ -25,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-RESULTS = Path(__file__).resolve().parent / "results" / "profile.jsonl"
+from bench.results_file import append_result
 
 
 def make_csv(path: Path, rows: int, cols: int, seed: int = 7) -> None:
@@ -131,22 +129,17 @@ def main() -> None:
     record = {
         "case": f"baseline-csv {args.rows}x{args.cols}",
         "mb": round(megabytes, 1),
-        "cores": os.cpu_count(),
-        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
         "seconds": {k: round(v, 2) for k, v in times.items()},
         "ratio_to_pandas": {k: round(v / times["pandas"], 2) for k, v in times.items()},
         "failed": failures,
         "peak_rss_mb_driver_and_children": round(peak_rss_mb(), 0),
-        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     for name, seconds in times.items():
         print(
             f"{name:9s} {seconds:7.2f} s  {args.rows / seconds:12,.0f} rows/s  {megabytes / seconds:7.1f} MB/s"
             f"  x{seconds / times['pandas']:.2f} of pandas"
         )
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    with RESULTS.open("a") as f:
-        f.write(json.dumps(record) + "\n")
+    append_result("profile", record)
     spark.stop()
 
 

@@ -23,13 +23,14 @@ from analyzer.readers.lines import decode, split_lines
 from analyzer.readers.plan import ReadPlan
 from analyzer.readers.records import DropRecord, SkipRecord, run_records
 from analyzer.rows import Row, loads_keeping_numbers, named_row, scalar_text
-from analyzer.sources import Split, read_split
+from analyzer.sources import Split, line_count, read_split
 from analyzer.window import TimeWindow, parse_time
 
 OUTPUT_PARTS = ("endpointOutput", "batchTransformOutput")
 
 
 def read(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
+    data = None
     if not plan.preprocessor:
         data = read_split(split)
         try:
@@ -37,18 +38,18 @@ def read(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
         except Declined:
             pass  # something unusual in this split: read it record by record
         else:
-            ledger.split_lines[(split.path, split.start)] = data.count(b"\n") + (
-                not data.endswith(b"\n") and bool(data)
-            )
+            ledger.split_lines[(split.path, split.start)] = line_count(data)
             if batch is not None:
                 yield batch
             return
-    yield from read_records(split, plan, ledger)
+    yield from read_records(split, plan, ledger, data)
 
 
-def read_records(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
+def read_records(split: Split, plan: ReadPlan, ledger: Ledger, data: bytes | None = None) -> Iterator[Batch]:
+    """Record by record; ``data`` is the split's bytes when a caller has read them already."""
+
     def records() -> Iterator[tuple[Location, CapturedData]]:
-        for location, line in split_lines(split, ledger):
+        for location, line in split_lines(split, ledger, data):
             text = decode(line, location, ledger)
             if text is None:
                 continue

@@ -18,7 +18,7 @@ from analyzer.readers.lines import decode, split_lines
 from analyzer.readers.plan import ReadPlan
 from analyzer.readers.records import SkipRecord, run_records
 from analyzer.rows import Row
-from analyzer.sources import Split, read_split
+from analyzer.sources import Split, line_count, read_split
 
 
 def column_names(split: Split, plan: ReadPlan) -> list[str]:
@@ -56,9 +56,7 @@ def parse_line(text: str, plan: ReadPlan) -> list[str | None]:
 
 def _read_fast(split: Split, plan: ReadPlan, ledger: Ledger) -> Batch | None:
     data = read_split(split)
-    ledger.split_lines[(split.path, split.start)] = data.count(b"\n") + (
-        0 if data.endswith(b"\n") or not data else 1
-    )
+    ledger.split_lines[(split.path, split.start)] = line_count(data)
     lines_above = 0  # lines cut before the data: the header and any blank lines above it
     if plan.dataset_format.header and split.start == 0:
         # The header is the first non-blank line (as make_read_plan and Spark take it), not line 1.

@@ -8,9 +8,11 @@ from analyzer.ledger import Ledger, Location
 from analyzer.sources import Split, read_split
 
 
-def split_lines(split: Split, ledger: Ledger) -> Iterator[tuple[Location, bytes]]:
-    """(location, line without its line break) for every non-blank line; records the line count."""
-    data = read_split(split)
+def split_lines(split: Split, ledger: Ledger, data: bytes | None = None) -> Iterator[tuple[Location, bytes]]:
+    """(location, line without its line break) for every non-blank line; records the line count.
+    ``data``: the split's bytes, when already read."""
+    if data is None:
+        data = read_split(split)
     lines = data.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
