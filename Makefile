@@ -78,6 +78,7 @@ bench: install
 	$(VPY) -m pip install --quiet -c constraints.txt -e '.[test,bench]'
 	$(VPY) -m bench.capture_bench --records $(BENCH_RECORDS) --wide
 	$(VPY) -m bench.profile_bench --rows 200000 --cols 26
+	$(VPY) -m bench.quality_bench --records 100000 1000000
 
 # First draft; see Dockerfile.
 image:

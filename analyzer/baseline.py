@@ -70,7 +70,7 @@ class Baseline:
         return [f.name for f in self.features]
 
 
-def _load_json(path: Path, what: str) -> dict:
+def load_json(path: Path, what: str) -> dict:
     if not path.is_file():
         raise BaselineError(f"Baseline {what} file {path} does not exist")
     try:
@@ -86,7 +86,7 @@ def _load_json(path: Path, what: str) -> dict:
     return document
 
 
-class _Reader:
+class JsonReader:
     """Typed access to a JSON document that names the file and key path in every error."""
 
     def __init__(self, path: Path):
@@ -122,7 +122,7 @@ class _Reader:
         return value
 
 
-def parse_monitoring_config(document: dict, reader: _Reader) -> MonitoringConfig:
+def parse_monitoring_config(document: dict, reader: JsonReader) -> MonitoringConfig:
     mc = reader.obj(document.get("monitoring_config"), "monitoring_config")
     dc = reader.obj(mc.get("distribution_constraints"), "monitoring_config.distribution_constraints")
     defaults = MonitoringConfig()
@@ -170,7 +170,7 @@ def parse_monitoring_config(document: dict, reader: _Reader) -> MonitoringConfig
     )
 
 
-def parse_feature_constraints(feature: Any, index: int, reader: _Reader) -> FeatureConstraints:
+def parse_feature_constraints(feature: Any, index: int, reader: JsonReader) -> FeatureConstraints:
     key = f"features[{index}]"
     feature = reader.obj(feature, key)
     name = feature.get("name")
@@ -213,7 +213,7 @@ def parse_feature_constraints(feature: Any, index: int, reader: _Reader) -> Feat
     )
 
 
-def parse_feature_statistics(feature: Any, index: int, reader: _Reader) -> FeatureBaseline:
+def parse_feature_statistics(feature: Any, index: int, reader: JsonReader) -> FeatureBaseline:
     key = f"features[{index}]"
     feature = reader.obj(feature, key)
     name = feature.get("name")
@@ -260,8 +260,8 @@ def parse_feature_statistics(feature: Any, index: int, reader: _Reader) -> Featu
 
 
 def load_baseline(constraints_path: Path, statistics_path: Path | None = None) -> Baseline:
-    reader = _Reader(constraints_path)
-    document = _load_json(constraints_path, "constraints")
+    reader = JsonReader(constraints_path)
+    document = load_json(constraints_path, "constraints")
     features = document.get("features")
     if not isinstance(features, list):
         raise reader.fail("features", "must be a list of feature constraints")
@@ -270,8 +270,8 @@ def load_baseline(constraints_path: Path, statistics_path: Path | None = None) -
         config=parse_monitoring_config(document, reader),
     )
     if statistics_path is not None:
-        stats_reader = _Reader(statistics_path)
-        stats = _load_json(statistics_path, "statistics")
+        stats_reader = JsonReader(statistics_path)
+        stats = load_json(statistics_path, "statistics")
         stat_features = stats.get("features")
         if not isinstance(stat_features, list):
             raise stats_reader.fail("features", "must be a list of feature statistics")

@@ -12,6 +12,12 @@ import pyarrow as pa
 #                           array elements by index -> path = ((1, "key"), (0, index), ...)
 OrderKey = tuple
 
+# Merged capture data (model quality): groundTruthData's fields become columns named
+# ``groundTruthData._c{i}`` (CSV) or ``groundTruthData.<key>`` (JSON), in a segment after every
+# capture part, so column indices keep counting the capture's own fields only.
+GROUND_TRUTH = "groundTruthData"
+GROUND_TRUTH_SEGMENT = 1000
+
 
 @dataclass
 class Column:
@@ -24,6 +30,9 @@ class Column:
 class Batch:
     num_rows: int
     columns: list[Column] = field(default_factory=list)
+    # Where each row came from (ledger Locations), when the reader went record by record: lets a
+    # consumer that rejects a value name its file and line.
+    locations: list | None = None
 
 
 def positional(index: int, segment: int = 0) -> OrderKey:

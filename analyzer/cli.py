@@ -10,13 +10,13 @@ import click
 
 from analyzer import contract
 from analyzer.errors import AnalyzerError
-from analyzer.formats import CAPTURE, CSV, JSON, PARQUET, DatasetFormat
+from analyzer.formats import CAPTURE, CSV, JSON, MERGE, PARQUET, DatasetFormat
 from analyzer.writers import write_message
 
 log = logging.getLogger("monitor_analyzer")
 FAILURE_EXIT = 255
 
-FORMAT_CHOICES = {"csv": CSV, "json": JSON, "parquet": PARQUET, "capture": CAPTURE}
+FORMAT_CHOICES = {"csv": CSV, "json": JSON, "parquet": PARQUET, "capture": CAPTURE, "merged": MERGE}
 
 
 def setup_logging(verbose: bool = False) -> None:
@@ -144,6 +144,68 @@ def dataset_options(command):
     return command
 
 
+def quality_options(command):
+    """Model quality: given --problem-type, the command computes model metrics instead of profiling."""
+    options = [
+        click.option(
+            "--problem-type",
+            type=click.Choice(["Regression", "BinaryClassification", "MulticlassClassification"]),
+            default=None,
+            help="Model quality: evaluate predictions against ground truth instead of profiling the data.",
+        ),
+        click.option(
+            "--inference-attribute", default=None, help="Prediction: column name, index or JSONPath."
+        ),
+        click.option(
+            "--probability-attribute", default=None, help="Binary: score column (name, index, JSONPath)."
+        ),
+        click.option(
+            "--probability-threshold",
+            type=float,
+            default=0.5,
+            show_default=True,
+            help="Binary: score >= threshold predicts the positive class.",
+        ),
+        click.option(
+            "--ground-truth-attribute",
+            default=None,
+            help="Label column (baselines); merged data takes groundTruthData.",
+        ),
+        click.option(
+            "--positive-label", default=None, help="Binary: the positive class (default 1 or true)."
+        ),
+        click.option(
+            "--seed",
+            type=int,
+            default=0,
+            show_default=True,
+            help="Seed of the standard-deviation subsamples.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def quality_config(options: dict) -> dict:
+    problem_type = options.pop("problem_type")
+    keys = ("inference_attribute", "probability_attribute", "ground_truth_attribute", "positive_label")
+    config = {k: options.pop(k) for k in keys}
+    threshold, seed = options.pop("probability_threshold"), options.pop("seed")
+    if problem_type is None:
+        given = [k for k, v in config.items() if v is not None]
+        if given:
+            raise click.UsageError(f"--{given[0].replace('_', '-')} needs --problem-type")
+        return {}
+    return {
+        "analysis_type": "MODEL_QUALITY",
+        "problem_type": problem_type,
+        "probability_threshold": threshold,
+        "seed": seed,
+        **config,
+    }
+
+
 def run_from_flags(options: dict, **config) -> None:
     from analyzer.contract import JobConfig
     from analyzer.job import run_job
@@ -161,6 +223,7 @@ def run_from_flags(options: dict, **config) -> None:
         output_path=options["output"],
         record_preprocessor_script=options["preprocessor"],
         post_analytics_processor_script=options["postprocessor"],
+        **quality_config(options),
         **config,
     )
     engine = "spark" if options["master"] else options["engine"]
@@ -169,6 +232,7 @@ def run_from_flags(options: dict, **config) -> None:
 
 @main.command()
 @dataset_options
+@quality_options
 @click.option(
     "--categorical-drift-method",
     type=click.Choice(["LInfinity", "ChiSquared"]),
@@ -176,17 +240,21 @@ def run_from_flags(options: dict, **config) -> None:
     show_default=True,
 )
 def baseline(categorical_drift_method, **options) -> None:
-    """Suggest a baseline: profile DATASET and write statistics.json and constraints.json to OUTPUT."""
+    """Suggest a baseline: profile DATASET and write statistics.json and constraints.json to OUTPUT.
+
+    With --problem-type, the baseline is a model-quality one: metrics of the predictions against the
+    ground truth (--inference-attribute / --probability-attribute, --ground-truth-attribute)."""
     run_from_flags(options, categorical_drift_method=categorical_drift_method)
 
 
 @main.command()
 @dataset_options
+@quality_options
 @click.option(
     "--baseline-statistics",
-    required=True,
+    default=None,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Baseline statistics.json.",
+    help="Baseline statistics.json (data quality: needed for drift checks).",
 )
 @click.option(
     "--baseline-constraints",
@@ -231,7 +299,9 @@ def monitor(
 ) -> None:  # noqa: E501
     """Check DATASET against a baseline: write statistics.json, constraints.json and constraint_violations.json.
 
-    Exits 0 with or without violations (the summary line says which); 255 on failure.
+    With --problem-type (and --format merged for merged capture data), checks model-quality metrics
+    against the baseline's constraints. Exits 0 with or without violations (the summary line says
+    which); 255 on failure.
     """
     run_from_flags(
         options,
@@ -246,6 +316,49 @@ def monitor(
         endpoint_name=endpoint_name,
         schedule_name=schedule_name,
     )
+
+
+@main.command()
+@click.option(
+    "--capture",
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Capture data (file or directory, e.g. the endpoint/variant/yyyy/mm/dd/hh prefixes).",
+)
+@click.option(
+    "--ground-truth",
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Ground-truth records ({groundTruthData, eventMetadata.eventId} lines), file or directory.",
+)
+@click.option(
+    "--output", required=True, type=click.Path(file_okay=False, path_type=Path), help="Merged data goes here."
+)
+@click.option("--start-time", default=None, help="Merge capture records with inferenceTime >= this.")
+@click.option("--end-time", default=None, help="Merge capture records with inferenceTime < this.")
+@click.option("--master", default=None, help="Spark master URL (default: $SPARK_MASTER or local[*]).")
+@click.option("--engine", type=click.Choice(["auto", "spark", "local"]), default="auto", show_default=True)
+def merge(capture, ground_truth, output, start_time, end_time, master, engine) -> None:
+    """Join capture records with their ground truth (on inferenceId, else eventId) for model quality.
+
+    Writes the matched records, each with its groundTruthData, to OUTPUT under the capture files'
+    relative paths; read them with `monitor --format merged --problem-type ...`. Unmatched records on
+    both sides are counted in the log and in OUTPUT/_merge_summary.json.
+    """
+    from analyzer.contract import JobConfig
+    from analyzer.job import run_job
+    from analyzer.spark import get_context
+
+    job = JobConfig(
+        dataset_source=capture,
+        dataset_format=DatasetFormat(MERGE),
+        output_path=output,
+        ground_truth_source=ground_truth,
+        start_time=start_time,
+        end_time=end_time,
+    )
+    engine = "spark" if master else engine
+    finish(lambda: run_job(job, spark=lambda: get_context(master), engine=engine), None)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analyzer.errors import ConfigError
-from analyzer.formats import DatasetFormat, parse_dataset_format
+from analyzer.formats import MERGE, DatasetFormat, parse_dataset_format
+from analyzer.quality.spec import DEFAULT_SEED, DEFAULT_THRESHOLD, problem_type_of, threshold_of
 from analyzer.suggest import CATEGORICAL_DRIFT_METHODS, LINFINITY
 
 log = logging.getLogger("monitor_analyzer.contract")
@@ -34,7 +35,7 @@ ANALYZER_KEYS = frozenset(
         "sagemaker_endpoint_name", "sagemaker_monitoring_schedule_name", "detect_outliers", "detect_drift",
         "image_data", "monitoring_input_type", "report_enabled", "categorical_drift_method",
         "auto_ml_candidate_name", "auto_ml_job_name", "auto_ml_job_objective_type", "objective_metric_name",
-        "exclude_features_attribute",
+        "exclude_features_attribute", "ground_truth_source",
     }
 )  # fmt: skip
 
@@ -113,6 +114,17 @@ class JobConfig:
     schedule_name: str | None = None
     exclude_features: tuple[str, ...] = ()
     cloudwatch_metrics_directory: Path | None = None
+    # Model quality (analysis_type MODEL_QUALITY).
+    problem_type: str | None = None
+    inference_attribute: str | None = None
+    probability_attribute: str | None = None
+    probability_threshold: float = DEFAULT_THRESHOLD
+    ground_truth_attribute: str | None = None
+    positive_label: str | None = None
+    # Seeds the subsamples behind model-quality standard deviations (fixed: reruns agree).
+    seed: int = DEFAULT_SEED
+    # The ground-truth merge job (the merger image's contract): captures + labels -> merged records.
+    ground_truth_source: Path | None = None
 
     @property
     def is_monitoring(self) -> bool:
@@ -120,6 +132,8 @@ class JobConfig:
 
 
 def job_config_from_env(env: dict[str, str]) -> JobConfig:
+    if env.get("ground_truth_source"):
+        return merge_config_from_env(env)
     missing = [k for k in REQUIRED_KEYS if not env.get(k)]
     if missing:
         raise ConfigError(
@@ -159,4 +173,25 @@ def job_config_from_env(env: dict[str, str]) -> JobConfig:
         cloudwatch_metrics_directory=rebase(cw_dir)
         if cw_dir
         else opt_ml() / "output" / "metrics" / "cloudwatch",
+        problem_type=problem_type_of(env.get("problem_type")),
+        inference_attribute=env.get("inference_attribute") or None,
+        probability_attribute=env.get("probability_attribute") or None,
+        probability_threshold=threshold_of(env.get("probability_threshold_attribute")),
+        ground_truth_attribute=env.get("ground_truth_attribute") or None,
+        positive_label=env.get("positive_label") or None,
+    )
+
+
+def merge_config_from_env(env: dict[str, str]) -> JobConfig:
+    """The ground-truth merge job: dataset_source (captures), ground_truth_source, output_path."""
+    missing = [k for k in ("dataset_source", "output_path") if not env.get(k)]
+    if missing:
+        raise ConfigError(f"A ground-truth merge job needs {', '.join(missing)} besides ground_truth_source")
+    return JobConfig(
+        dataset_source=rebase(env["dataset_source"]),
+        dataset_format=DatasetFormat(MERGE),
+        output_path=rebase(env["output_path"]),
+        ground_truth_source=rebase(env["ground_truth_source"]),
+        start_time=env.get("start_time") or None,
+        end_time=env.get("end_time") or None,
     )

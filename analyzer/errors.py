@@ -15,3 +15,11 @@ class InputError(AnalyzerError):
 
 class ScriptError(AnalyzerError):
     """A user's preprocess_handler or postprocess_handler failed or is missing."""
+
+
+class RowError(InputError):
+    """A value the analysis cannot use, at ``row`` of a batch; the profile job adds its file:line."""
+
+    def __init__(self, message: str, row: int):
+        super().__init__(message)
+        self.row = row

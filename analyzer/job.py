@@ -48,9 +48,15 @@ class JobResult:
     metrics: list[dict] | None = None
 
 
+MODEL_QUALITY = "MODEL_QUALITY"
+DATA_QUALITY = "DATA_QUALITY"
+
+
 def check_scope(config: JobConfig) -> None:
-    if config.analysis_type == "MODEL_QUALITY":
-        raise ConfigError("analysis_type MODEL_QUALITY is not supported by this version of the analyzer")
+    if config.analysis_type not in (DATA_QUALITY, MODEL_QUALITY):
+        raise ConfigError(
+            f"analysis_type must be {DATA_QUALITY} (or absent) or {MODEL_QUALITY}, got {config.analysis_type!r}"
+        )
     if config.baseline_statistics is not None and config.baseline_constraints is None:
         raise ConfigError(
             "baseline_statistics was given without baseline_constraints; a monitoring run needs both"
@@ -103,10 +109,19 @@ def log_accounting(ledger: Ledger, item_count: int) -> None:
 def run_job(
     config: JobConfig, spark=None, settings: ProfileSettings | None = None, engine: str = "auto"
 ) -> JobResult:
-    """Profile the dataset; suggest constraints; with a baseline, check it and write the violations."""
+    """Profile the dataset; suggest constraints; with a baseline, check it and write the violations.
+    Model-quality jobs and ground-truth merges go to their own modules."""
     started = time.monotonic()
+    if config.ground_truth_source is not None:
+        from analyzer.merge import run_merge_job
+
+        return run_merge_job(config, spark=spark, engine=engine)
     check_scope(config)
     validate_scripts(config)
+    if config.analysis_type == MODEL_QUALITY:
+        from analyzer.quality_job import run_quality_job
+
+        return run_quality_job(config, spark=spark, engine=engine, started=started)
     baseline = None
     if config.baseline_constraints is not None:
         baseline = load_baseline(config.baseline_constraints, config.baseline_statistics)
@@ -160,6 +175,16 @@ def run_job(
                 dimensions(config.endpoint_name, config.schedule_name),
                 excluded,
             )
+    outputs = write_reports(config, documents, metrics)
+    run_postprocessor(config)
+    seconds = time.monotonic() - started
+    log.info("Analysis finished in %.1f s", seconds)
+    return JobResult(statistics, constraints, ledger, message, outputs, seconds, violations, metrics)
+
+
+def write_reports(
+    config: JobConfig, documents: list[tuple[str, dict]], metrics: list[dict] | None
+) -> list[Path]:
     outputs = []
     for name, document in documents:
         outputs.append(write_json(config.output_path / name, document))
@@ -168,16 +193,18 @@ def run_job(
         directory = config.cloudwatch_metrics_directory or opt_ml() / "output" / "metrics" / "cloudwatch"
         path = write_metrics(directory, metrics)
         log.info("Wrote %d CloudWatch metric records to %s", len(metrics), path)
-    if config.post_analytics_processor_script:
-        log.info("Running postprocess_handler from %s", config.post_analytics_processor_script)
-        postprocess = load_postprocessor(str(config.post_analytics_processor_script))
-        try:
-            postprocess()
-        except Exception as e:
-            raise ScriptError(
-                f"postprocess_handler in {config.post_analytics_processor_script} raised "
-                f"{type(e).__name__}: {' '.join(str(e).split())}"
-            ) from e
-    seconds = time.monotonic() - started
-    log.info("Analysis finished in %.1f s", seconds)
-    return JobResult(statistics, constraints, ledger, message, outputs, seconds, violations, metrics)
+    return outputs
+
+
+def run_postprocessor(config: JobConfig) -> None:
+    if not config.post_analytics_processor_script:
+        return
+    log.info("Running postprocess_handler from %s", config.post_analytics_processor_script)
+    postprocess = load_postprocessor(str(config.post_analytics_processor_script))
+    try:
+        postprocess()
+    except Exception as e:
+        raise ScriptError(
+            f"postprocess_handler in {config.post_analytics_processor_script} raised "
+            f"{type(e).__name__}: {' '.join(str(e).split())}"
+        ) from e

@@ -7,14 +7,17 @@ counters. Only those states travel back, never rows, so driver memory is bounded
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import logging
 import math
 import os
 import pickle
+from collections.abc import Callable
 from pathlib import Path
 
 from analyzer import sources
-from analyzer.errors import AnalyzerError, InputError
+from analyzer.errors import AnalyzerError, InputError, RowError
 from analyzer.formats import CSV, PARQUET
 from analyzer.profile.column import ProfileSettings
 from analyzer.profile.dataset import DatasetProfile
@@ -32,6 +35,7 @@ def make_read_plan(
     preprocessor: str | None,
     feature_names: tuple[str, ...] = (),
     window: TimeWindow | None = None,
+    ground_truth: bool = False,
 ) -> ReadPlan:
     headers: dict[str, list[str]] = {}
     width = 0
@@ -53,6 +57,7 @@ def make_read_plan(
         preprocessor=preprocessor,
         feature_names=tuple(feature_names),
         window=window,
+        ground_truth=ground_truth,
     )
 
 
@@ -63,18 +68,47 @@ def header_names(fields: list[str | None]) -> list[str]:
     return [f"{n}{i}" if lowered.count(n.lower()) > 1 else n for i, n in enumerate(names)]
 
 
-def profile_task(splits: list[Split], plan: ReadPlan, settings: ProfileSettings) -> bytes:
+# A mergeable state over batches: ``update(batch)``, ``merge(later)``, a ``ledger``, and optionally
+# ``begin_split(split)`` (for per-split seeding). DatasetProfile is the data-quality one.
+StateFactory = Callable[[], object]
+
+
+def profile_task(splits: list[Split], plan: ReadPlan, make_state: StateFactory) -> bytes:
     """Profile some splits. An AnalyzerError (bad script, ...) is returned, not raised: it is
     deterministic, so Spark must not retry it, and the driver re-raises it with its one-line cause
     instead of a JVM stack trace."""
-    profile = DatasetProfile(settings)
+    state = make_state()
     try:
         for split in splits:
-            for batch in read_batches(split, plan, profile.ledger):
-                profile.update(batch)
+            fold_split(state, split, plan, make_state)
     except AnalyzerError as e:
         return pickle.dumps(e, protocol=pickle.HIGHEST_PROTOCOL)
-    return pickle.dumps(profile, protocol=pickle.HIGHEST_PROTOCOL)
+    return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def fold_split(state, split: Split, plan: ReadPlan, make_state: StateFactory) -> None:
+    if hasattr(state, "begin_split"):
+        state.begin_split(split)
+    for batch in read_batches(split, plan, state.ledger):
+        try:
+            state.update(batch)
+        except RowError as e:
+            raise locate(e, batch, split, plan, make_state) from None
+
+
+def locate(error: RowError, batch, split: Split, plan: ReadPlan, make_state: StateFactory) -> InputError:
+    """The error with its file:line. Fast readers do not track lines, so the split is read again
+    record by record (a failing job only) until the same value is rejected with its location."""
+    from analyzer.readers.records import where
+
+    if batch.locations is not None and error.row < len(batch.locations):
+        return InputError(f"{error} ({where(batch.locations[error.row])})")
+    if not plan.exact_locations:
+        try:
+            fold_split(make_state(), split, dataclasses.replace(plan, exact_locations=True), make_state)
+        except InputError as located:
+            return located
+    return InputError(f"{error} (in {split.path})")
 
 
 def merge_in_order(indexed: list[tuple[int, bytes]]) -> bytes:
@@ -111,14 +145,17 @@ def run_profile(
     window: TimeWindow | None = None,
     split_bytes: int | None = None,
     engine: str = "auto",
+    make_state: StateFactory | None = None,
+    ground_truth: bool = False,
 ) -> DatasetProfile:
     """Profile a dataset in one pass. ``spark``: a session, a zero-argument factory, or None.
-    ``engine``: "spark", "local" (this process), or "auto" (local for small inputs without a session)."""
-    settings = settings or ProfileSettings()
+    ``engine``: "spark", "local" (this process), or "auto" (local for small inputs without a session).
+    ``make_state``: the state each task folds its batches into (default: a DatasetProfile)."""
+    make_state = make_state or functools.partial(DatasetProfile, settings or ProfileSettings())
     files = list_files(dataset_source)
     if not files:
         raise InputError(f"No data files found under dataset_source {dataset_source}")
-    plan = make_read_plan(files, dataset_format, preprocessor, feature_names, window)
+    plan = make_read_plan(files, dataset_format, preprocessor, feature_names, window, ground_truth)
     splittable = dataset_format.kind != PARQUET
     splits = plan_splits(
         files, splittable=splittable, split_bytes=split_bytes or sources.split_bytes_setting()
@@ -135,20 +172,20 @@ def run_profile(
         "Profiling %d file(s), %.1f MB, in %d task(s) %s", len(files), total_bytes / 1e6, len(groups), where
     )
     if local:
-        collected = [(i, profile_task(group, plan, settings)) for i, group in enumerate(groups)]
+        collected = [(i, profile_task(group, plan, make_state)) for i, group in enumerate(groups)]
     else:
         if not is_context:
             spark = spark() if callable(spark) else get_context()
-        collected = _run_on_spark(spark, groups, plan, settings)
+        collected = _run_on_spark(spark, groups, plan, make_state)
     result = pickle.loads(merge_in_order(collected))
     if isinstance(result, AnalyzerError):
         raise result
     return result
 
 
-def _run_on_spark(sc, groups: list[list[Split]], plan: ReadPlan, settings: ProfileSettings) -> list:
+def _run_on_spark(sc, groups: list[list[Split]], plan: ReadPlan, make_state: StateFactory) -> list:
     states = sc.parallelize(list(enumerate(groups)), len(groups)).map(
-        lambda item: (item[0], profile_task(item[1], plan, settings))
+        lambda item: (item[0], profile_task(item[1], plan, make_state))
     )
     if len(groups) > MERGE_FANOUT:
         # Partial merges on the executors, each over consecutive splits, still in order.

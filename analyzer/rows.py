@@ -71,9 +71,11 @@ class RowBuffer:
     def __init__(self, batch_rows: int = 8192):
         self.batch_rows = batch_rows
         self._rows: list[Row] = []
+        self._locations: list = []
 
-    def add(self, row: Row) -> Batch | None:
+    def add(self, row: Row, location=None) -> Batch | None:
         self._rows.append(row)
+        self._locations.append(location)
         if len(self._rows) >= self.batch_rows:
             return self.flush()
         return None
@@ -82,7 +84,10 @@ class RowBuffer:
         if not self._rows:
             return None
         batch = rows_to_batch(self._rows)
+        if any(loc is not None for loc in self._locations):
+            batch.locations = self._locations
         self._rows = []
+        self._locations = []
         return batch
 
 

@@ -5,8 +5,10 @@
 #
 # 1. generates a baseline CSV and SageMaker data-capture files (examples/make_example_data.py),
 # 2. suggests a baseline (statistics.json + constraints.json) with `monitor-analyzer baseline`,
-# 3. if the installed CLI has the `monitor` command, runs a monitoring pass of the captured traffic
-#    against that baseline and summarises constraint_violations.json.
+# 3. runs a monitoring pass of the captured traffic against that baseline and summarises
+#    constraint_violations.json,
+# 4. model quality: a baseline from a validation set, the ground-truth merge of the captured hour,
+#    and a model-quality monitoring run with its violations.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,7 +32,10 @@ DATA="$WORKDIR/data"
 BASELINE_OUT="$WORKDIR/baseline-report"
 MONITOR_OUT="$WORKDIR/monitor-report"
 # Only remove what this script itself produces: results of a previous run.
-rm -rf "$BASELINE_OUT" "$MONITOR_OUT"
+QUALITY_BASELINE_OUT="$WORKDIR/quality-baseline-report"
+MERGED="$WORKDIR/merged"
+QUALITY_OUT="$WORKDIR/quality-report"
+rm -rf "$BASELINE_OUT" "$MONITOR_OUT" "$QUALITY_BASELINE_OUT" "$MERGED" "$QUALITY_OUT"
 
 echo "==> Generating example data in $DATA"
 "$PY" "$REPO_ROOT/examples/make_example_data.py" "$DATA"
@@ -83,4 +88,27 @@ else
 fi
 
 echo
-echo "Demo finished. Outputs are in $WORKDIR"
+echo "==> Model quality: a baseline from $DATA/validation"
+"$CLI" baseline --dataset "$DATA/validation" --format csv --header --output "$QUALITY_BASELINE_OUT" \
+    --problem-type BinaryClassification --probability-attribute probability --ground-truth-attribute label
+echo
+echo "==> Merging the captured hour with its ground truth"
+"$CLI" merge --capture "$DATA/capture" --ground-truth "$DATA/ground-truth" --output "$MERGED" \
+    --start-time 2026-11-22T10:00:00Z --end-time 2026-11-22T11:00:00Z
+echo
+echo "==> Checking the model's quality in that hour against the baseline"
+"$CLI" monitor --dataset "$MERGED" --format merged --capture-index-names endpointOutput \
+    --problem-type BinaryClassification --probability-attribute 0 \
+    --baseline-constraints "$QUALITY_BASELINE_OUT/constraints.json" --output "$QUALITY_OUT"
+"$PY" -c '
+import json, sys
+violations = json.load(open(sys.argv[1]))["violations"]
+print(f"{len(violations)} model-quality violation(s)")
+for v in violations:
+    print("  - %s" % v["description"])
+' "$QUALITY_OUT/constraint_violations.json"
+
+echo
+echo "Demo finished. Outputs are in $WORKDIR:"
+echo "  data quality:  $BASELINE_OUT, $MONITOR_OUT"
+echo "  model quality: $QUALITY_BASELINE_OUT, $MERGED, $QUALITY_OUT"

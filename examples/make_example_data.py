@@ -15,6 +15,13 @@ Writes
         * fractional output probabilities where the baseline ``label`` is integral 0/1
           (=> data_type_check violation when monitoring),
         * a few non-numeric ``income`` values.
+  OUTDIR/validation/validation.csv
+      Model-quality baseline: ``label`` (the truth) and ``probability`` (the model's score) for a
+      held-out set drawn like the training data; the model is well calibrated there.
+  OUTDIR/ground-truth/2026/11/22/11/labels.jsonl
+      Ground truth for most captured records (joined on eventId), uploaded the hour after. In the
+      captured hour the customers behave differently (the label no longer follows ``score``), so
+      the model's precision, recall and AUC drop against the validation baseline.
 
 The same seed always produces byte-identical files.
 """
@@ -138,6 +145,47 @@ def write_capture(outdir: Path, rng: random.Random, records: int, files: int = 3
     return written
 
 
+def _true_probability(age: int, score: float) -> float:
+    """How captured customers really behave: ``score`` no longer matters, age matters more."""
+    return _sigmoid(-1.2 + 0.05 * (age - 50))
+
+
+def write_validation(outdir: Path, rng: random.Random, rows: int) -> Path:
+    path = outdir / "validation" / "validation.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["label", "probability"])
+        for _ in range(rows):
+            age, income, score, _state, plan = _features(rng, drift=False)
+            probability = _probability(age, income, score, plan)
+            writer.writerow([1 if rng.random() < probability else 0, f"{probability:.6f}"])
+    return path
+
+
+def write_ground_truth(outdir: Path, rng: random.Random, capture: list[Path]) -> Path:
+    """Labels for 90% of the captured records, keyed by their eventId."""
+    year, month, day, hour = CAPTURE_HOUR
+    path = outdir / "ground-truth" / f"{year:04d}" / f"{month:02d}" / f"{day:02d}" / f"{hour + 1:02d}"
+    path = path / "labels.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as fh:
+        for file in capture:
+            for line in file.read_text(encoding="utf-8").splitlines():
+                record = json.loads(line)
+                if rng.random() < 0.1:
+                    continue  # not labelled (yet)
+                age = int(record["captureData"]["endpointInput"]["data"].split(",")[0])
+                label = 1 if rng.random() < _true_probability(age, 0.0) else 0
+                truth = {
+                    "groundTruthData": {"data": str(label), "encoding": "CSV"},
+                    "eventMetadata": {"eventId": record["eventMetadata"]["eventId"]},
+                    "eventVersion": "0",
+                }
+                fh.write(json.dumps(truth, separators=(",", ":")) + "\n")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("outdir", type=Path, help="directory to write baseline/ and capture/ into")
@@ -149,9 +197,14 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     baseline = write_baseline(args.outdir, rng, args.rows)
     capture = write_capture(args.outdir, rng, args.capture_records)
+    quality = random.Random(args.seed + 1)  # its own stream: the data-quality files stay as they were
+    validation = write_validation(args.outdir, quality, args.rows)
+    labels = write_ground_truth(args.outdir, quality, capture)
     print(f"baseline: {baseline} ({args.rows} rows)")
     for path in capture:
         print(f"capture:  {path}")
+    print(f"validation: {validation}")
+    print(f"ground truth: {labels}")
     return 0
 
 

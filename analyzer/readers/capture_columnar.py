@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pajson
 
-from analyzer.batch import Batch, Column
+from analyzer.batch import GROUND_TRUTH, GROUND_TRUTH_SEGMENT, Batch, Column
 from analyzer.capture import SHADOW_INVOCATION
 from analyzer.ledger import Ledger
 from analyzer.readers.plan import ReadPlan
@@ -40,10 +40,11 @@ class Declined(Exception):  # noqa: N818 - a signal to use the record-by-record 
     pass
 
 
-def _schema(parts: list[str]) -> pa.Schema:
-    return pa.schema(
-        [("captureData", pa.struct([(name, _PART) for name in parts])), ("eventMetadata", _METADATA)]
-    )
+def _schema(parts: list[str], ground_truth: bool) -> pa.Schema:
+    fields = [("captureData", pa.struct([(name, _PART) for name in parts])), ("eventMetadata", _METADATA)]
+    if ground_truth:
+        fields.append((GROUND_TRUTH, _PART))
+    return pa.schema(fields)
 
 
 def _csv_fields(data: pa.ChunkedArray) -> list[pa.Array]:
@@ -75,7 +76,7 @@ def read_columnar(data: bytes, plan: ReadPlan, ledger: Ledger, parts: list[str])
             pa.BufferReader(data),
             read_options=pajson.ReadOptions(use_threads=False, block_size=max(len(data) + 1, 1 << 20)),
             parse_options=pajson.ParseOptions(
-                explicit_schema=_schema(parts), unexpected_field_behavior="ignore"
+                explicit_schema=_schema(parts, plan.ground_truth), unexpected_field_behavior="ignore"
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
@@ -110,6 +111,12 @@ def read_columnar(data: bytes, plan: ReadPlan, ledger: Ledger, parts: list[str])
         if pc.any(pc.not_equal(pc.fill_null(pc.utf8_upper(encoding), ""), "CSV")).as_py():
             raise Declined("non-CSV payloads")
         fields.extend((i, values) for values in _csv_fields(pc.struct_field(capture, [i, 2])))
+    truth: list[pa.Array] = []
+    if plan.ground_truth:
+        labels = table.column(GROUND_TRUTH)
+        if pc.any(pc.not_equal(pc.fill_null(pc.utf8_upper(pc.struct_field(labels, [3])), ""), "CSV")).as_py():
+            raise Declined("non-CSV ground truth")
+        truth = _csv_fields(pc.struct_field(labels, [2]))  # declines records without groundTruthData
     # Nothing was declined: only now does the split's accounting change.
     total = len(table) + sum(n for _, n in dropped)
     ledger.records_read += total
@@ -120,5 +127,9 @@ def read_columnar(data: bytes, plan: ReadPlan, ledger: Ledger, parts: list[str])
         return None
     columns = [
         Column(plan.positional_name(p), (segment, 0, p), values) for p, (segment, values) in enumerate(fields)
+    ]
+    columns += [
+        Column(f"{GROUND_TRUTH}._c{j}", (GROUND_TRUTH_SEGMENT, 0, j), values)
+        for j, values in enumerate(truth)
     ]
     return Batch(len(table), columns)

@@ -14,7 +14,7 @@ import csv
 import json
 from collections.abc import Iterator
 
-from analyzer.batch import Batch
+from analyzer.batch import GROUND_TRUTH, GROUND_TRUTH_SEGMENT, Batch
 from analyzer.capture import CapturedData, EventData
 from analyzer.errors import ConfigError
 from analyzer.ledger import Ledger, Location
@@ -31,7 +31,7 @@ OUTPUT_PARTS = ("endpointOutput", "batchTransformOutput")
 
 def read(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
     data = None
-    if not plan.preprocessor:
+    if not (plan.preprocessor or plan.exact_locations):
         data = read_split(split)
         try:
             batch = read_columnar(data, plan, ledger, part_order(plan))
@@ -140,7 +140,27 @@ def joined_rows(record: CapturedData, plan: ReadPlan) -> list[Row]:
     if not rows:
         # run_records would count "no rows" as dropped by preprocess_handler, with no location.
         raise SkipRecord("empty payload", f"{', '.join(part_order(plan))} hold no rows")
+    if plan.ground_truth:
+        add_ground_truth(rows, record)
     return rows
+
+
+def add_ground_truth(rows: list[Row], record: CapturedData) -> None:
+    """Merged data: the label(s) of groundTruthData as columns ``groundTruthData._c0`` (CSV) or
+    ``groundTruthData.<key>`` (JSON). A record without ground truth gets no such columns."""
+    if record.ground_truth is None or record.ground_truth.data is None:
+        return
+    truth = decode_payload(GROUND_TRUTH, record.ground_truth)
+    if len(truth) == 1:
+        truth = truth * len(rows)
+    if len(truth) != len(rows):
+        raise SkipRecord(
+            "ground truth row count differs", f"{len(rows)} prediction rows, {len(truth)} ground-truth rows"
+        )
+    for row, fields in zip(rows, truth, strict=True):
+        for name, order, text in fields:
+            inner = f"_c{order[2]}" if order[1] == 0 else name
+            row.append((f"{GROUND_TRUTH}.{inner}", (GROUND_TRUTH_SEGMENT, *order[1:]), text))
 
 
 def decode_payload(name: str, event: EventData) -> list[Row]:

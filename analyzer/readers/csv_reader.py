@@ -28,7 +28,7 @@ def column_names(split: Split, plan: ReadPlan) -> list[str]:
 
 
 def read(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
-    if plan.preprocessor:
+    if plan.preprocessor or plan.exact_locations:
         yield from _read_records(split, plan, ledger)
         return
     try:

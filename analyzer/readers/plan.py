@@ -20,6 +20,10 @@ class ReadPlan:
     feature_names: tuple[str, ...] = ()
     # Capture data: only records whose eventMetadata.inferenceTime is in [start, end) are analyzed.
     window: TimeWindow | None = None
+    # Model quality on merged capture data: also read groundTruthData into columns.
+    ground_truth: bool = False
+    # Read record by record so every row carries its file and line (to locate a rejected value).
+    exact_locations: bool = False
 
     def positional_name(self, index: int) -> str:
         return self.feature_names[index] if index < len(self.feature_names) else f"_c{index}"

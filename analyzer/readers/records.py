@@ -62,7 +62,7 @@ def run_records(
             continue
         ledger.records_analyzed += 1
         for row in rows:
-            batch = buffer.add(row)
+            batch = buffer.add(row, location)
             if batch is not None:
                 yield batch
     batch = buffer.flush()

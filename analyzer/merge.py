@@ -1,0 +1,450 @@
+"""The ground-truth merge: capture records joined with the labels uploaded for them.
+
+SageMaker runs this as a separate job (its ``groundtruth-merger`` image) before every model-quality
+execution; this is the same step in our image, and a command. A capture record's key is its
+``eventMetadata.inferenceId`` when it has one, else its ``eventId``; a ground-truth record's key is
+its ``eventMetadata.eventId``. Every matched capture record is written, with the label added as
+``groundTruthData``, to the same relative path under the output (so ``endpoint/variant/yyyy/mm/dd/hh``
+prefixes survive), where the analyzer reads it as ``sagemakerMergeJson``. Everything else is counted.
+
+The labels are held in memory (one id and one short JSON text per label); the capture files are
+read and written file by file, on Spark when they are large.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import pickle
+import time
+from dataclasses import dataclass, field
+from json.encoder import encode_basestring
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pajson
+
+from analyzer.contract import JobConfig
+from analyzer.errors import ConfigError, InputError
+from analyzer.ledger import Ledger, Location
+from analyzer.profile_job import LOCAL_MAX_BYTES
+from analyzer.readers.lines import decode, split_lines
+from analyzer.sources import Split, group_splits, list_files
+from analyzer.spark import get_context, progress
+from analyzer.window import TimeWindow, parse_time
+from analyzer.writers import write_atomic, write_json
+
+log = logging.getLogger("monitor_analyzer.merge")
+
+SUMMARY_FILE = "_merge_summary.json"  # "_": the analyzer does not read it as data
+UNMATCHED = "no ground truth for its inferenceId/eventId"
+_IDS = pa.schema(
+    [
+        (
+            "eventMetadata",
+            pa.struct(
+                [("eventId", pa.string()), ("inferenceId", pa.string()), ("inferenceTime", pa.string())]
+            ),
+        )
+    ]
+)
+
+
+_LABELS = pa.schema(
+    [
+        ("groundTruthData", pa.struct([("data", pa.string()), ("encoding", pa.string())])),
+        ("eventMetadata", pa.struct([("eventId", pa.string())])),
+    ]
+)
+
+
+class Declined(Exception):  # noqa: N818 - a signal to merge the file line by line
+    pass
+
+
+TASK_BYTES = 64 * 1024 * 1024
+
+
+@dataclass
+class GroundTruth:
+    index: dict[str, int] = field(default_factory=dict)  # id -> position in labels
+    labels: list[str] = field(default_factory=list)  # groundTruthData as compact JSON text
+    ledger: Ledger = field(default_factory=Ledger)
+    duplicates: int = 0
+
+    def add(self, event_id: str, label: str) -> None:
+        position = self.index.get(event_id)
+        if position is None:
+            self.index[event_id] = len(self.labels)
+            self.labels.append(label)
+        else:
+            self.duplicates += 1
+            self.labels[position] = label
+        self.ledger.records_analyzed += 1
+
+
+def load_ground_truth(source: Path) -> GroundTruth:
+    """Every ground-truth record under ``source``; for an id given twice the later upload wins
+    (files in path order: the yyyy/mm/dd/hh prefixes make that upload order)."""
+    truth = GroundTruth()
+    for path in list_files(source):
+        data = path.read_bytes()
+        try:
+            records = _labels_columnar(data)
+        except Declined:
+            records = _labels_by_line(str(path), data, truth.ledger)
+        else:
+            truth.ledger.records_read += len(records)
+        for event_id, label in records:
+            truth.add(event_id, label)
+    return truth
+
+
+def label_json(data, encoding) -> str:
+    """groundTruthData as written into a merged record: its data and encoding."""
+    text = encode_basestring(data) if isinstance(data, str) else json.dumps(data)
+    kind = encode_basestring(encoding) if isinstance(encoding, str) else "null"
+    return f'{{"data":{text},"encoding":{kind}}}'
+
+
+def _labels_columnar(data: bytes) -> list[tuple[str, str]]:
+    lines = [line for line in data.split(b"\n") if line.strip()]
+    try:
+        table = pajson.read_json(
+            pa.BufferReader(data),
+            read_options=pajson.ReadOptions(use_threads=False, block_size=max(len(data) + 1, 1 << 20)),
+            parse_options=pajson.ParseOptions(explicit_schema=_LABELS, unexpected_field_behavior="ignore"),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+        raise Declined(str(e)) from e
+    if table.num_rows != len(lines):
+        raise Declined("line count")
+    ids = pc.struct_field(table.column("eventMetadata").combine_chunks(), [0])
+    label = table.column("groundTruthData").combine_chunks()
+    values, encodings = pc.struct_field(label, [0]), pc.struct_field(label, [1])
+    if ids.null_count or values.null_count or pc.any(pc.equal(ids, "")).as_py():
+        raise Declined("records without an id or a label")
+    return [
+        (i, label_json(v, e))
+        for i, v, e in zip(ids.to_pylist(), values.to_pylist(), encodings.to_pylist(), strict=True)
+    ]
+
+
+def _labels_by_line(path: str, data: bytes, ledger: Ledger) -> list[tuple[str, str]]:
+    records = []
+    for location, line in split_lines(Split(path, 0, len(data), len(data)), ledger, data):
+        text = decode(line, location, ledger)
+        if text is None:
+            continue
+        ledger.records_read += 1
+        try:
+            event = json.loads(text)
+        except json.JSONDecodeError as e:
+            ledger.skip("invalid JSON", location, f"{e.msg} at column {e.colno}")
+            continue
+        metadata = event.get("eventMetadata") if isinstance(event, dict) else None
+        label = event.get("groundTruthData") if isinstance(event, dict) else None
+        event_id = metadata.get("eventId") if isinstance(metadata, dict) else None
+        if not event_id or not isinstance(label, dict) or label.get("data") is None:
+            ledger.skip(
+                "not a ground-truth record",
+                location,
+                "expected groundTruthData.data and eventMetadata.eventId",
+            )
+            continue
+        records.append((str(event_id), label_json(label["data"], label.get("encoding"))))
+    return records
+
+
+@dataclass
+class MergeTaskResult:
+    ledger: Ledger
+    merged: int = 0
+    unmatched: int = 0
+    files_written: list[str] = field(default_factory=list)
+    used: bytes = b""  # packed bitmap over the ground-truth labels that found a capture record
+
+    def merge(self, other: MergeTaskResult) -> MergeTaskResult:
+        self.ledger.merge(other.ledger)
+        self.merged += other.merged
+        self.unmatched += other.unmatched
+        self.files_written.extend(other.files_written)
+        self.used = (np.frombuffer(self.used, np.uint8) | np.frombuffer(other.used, np.uint8)).tobytes()
+        return self
+
+
+def join_key(event: dict) -> str | None:
+    metadata = event.get("eventMetadata")
+    if not isinstance(metadata, dict):
+        return None
+    key = metadata.get("inferenceId") or metadata.get("eventId")
+    return str(key) if key else None
+
+
+def merge_files(
+    files: list[tuple[str, str]], truth: GroundTruth, window: TimeWindow | None
+) -> MergeTaskResult:
+    """Merge (capture file, output file) pairs; returns counts, never records. A matched line is
+    written as it came, with ``"groundTruthData":{...}`` appended to the object."""
+    result = MergeTaskResult(Ledger())
+    used = np.zeros(len(truth.labels), dtype=bool)
+    for source, target in files:
+        data = Path(source).read_bytes()
+        try:
+            out = _merge_columnar(data, truth, window, used, result)
+        except Declined:
+            out = _merge_records(source, data, truth, window, used, result)
+        if out:
+            write_atomic(target, b"\n".join(out) + b"\n")
+            result.files_written.append(target)
+            result.merged += len(out)
+    result.used = np.packbits(used).tobytes()
+    return result
+
+
+def _with_label(line: bytes, label: str) -> bytes:
+    return line.rstrip()[:-1] + b',"groundTruthData":' + label.encode("utf-8") + b"}"
+
+
+def _merge_columnar(
+    data: bytes, truth: GroundTruth, window: TimeWindow | None, used: np.ndarray, result: MergeTaskResult
+) -> list[bytes]:
+    """The common case without a Python JSON parse per line: pyarrow reads the ids and times.
+    Anything unusual (a bad line, a blank one, a record without an id or one merged before) declines."""
+    lines = data.split(b"\n")
+    if lines and not lines[-1].strip():
+        lines.pop()
+    if any(
+        not line.strip() or b'"groundTruthData"' in line or b'"captureData"' not in line for line in lines
+    ):
+        raise Declined("blank, merged or non-capture lines")
+    try:
+        table = pajson.read_json(
+            pa.BufferReader(data),
+            read_options=pajson.ReadOptions(use_threads=False, block_size=max(len(data) + 1, 1 << 20)),
+            parse_options=pajson.ParseOptions(explicit_schema=_IDS, unexpected_field_behavior="ignore"),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+        raise Declined(str(e)) from e
+    if table.num_rows != len(lines):
+        raise Declined("line count")
+    metadata = table.column("eventMetadata").combine_chunks()
+    keys = pc.coalesce(pc.struct_field(metadata, [1]), pc.struct_field(metadata, [0]))
+    if keys.null_count:
+        raise Declined("records without an id")
+    keep = np.ones(len(lines), dtype=bool)
+    if window is not None:
+        try:
+            moments = pc.cast(pc.struct_field(metadata, [2]), pa.timestamp("us", tz="UTC"))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
+            raise Declined(f"inferenceTime: {e}") from e
+        inside = pa.array(np.ones(len(lines), dtype=bool))
+        if window.start is not None:
+            inside = pc.and_kleene(inside, pc.greater_equal(moments, pa.scalar(window.start, moments.type)))
+        if window.end is not None:
+            inside = pc.and_kleene(inside, pc.less(moments, pa.scalar(window.end, moments.type)))
+        keep = np.asarray(pc.fill_null(inside, True), dtype=bool)  # no inferenceTime: kept
+    ledger = result.ledger
+    ledger.records_read += len(lines)
+    outside = int((~keep).sum())
+    if outside:
+        ledger.dropped[f"inferenceTime outside the window {window}"] += outside
+    out = []
+    index, labels = truth.index, truth.labels
+    for line, key, inside in zip(lines, keys.to_pylist(), keep.tolist(), strict=True):
+        if not inside:
+            continue
+        position = index.get(key)
+        if position is None:
+            result.unmatched += 1
+            ledger.dropped[UNMATCHED] += 1
+            continue
+        used[position] = True
+        out.append(_with_label(line, labels[position]))
+    ledger.records_analyzed += len(out)
+    return out
+
+
+def _merge_records(
+    source: str,
+    data: bytes,
+    truth: GroundTruth,
+    window: TimeWindow | None,
+    used: np.ndarray,
+    result: MergeTaskResult,
+) -> list[bytes]:
+    """Line by line, with every problem counted at its file:line."""
+    ledger = result.ledger
+    out: list[bytes] = []
+    for location, line in split_lines(Split(source, 0, len(data), len(data)), ledger, data):
+        text = decode(line, location, ledger)
+        if text is None:
+            continue
+        ledger.records_read += 1
+        event = _capture_event(text, location, ledger, window)
+        if event is None:
+            continue
+        key = join_key(event)
+        position = truth.index.get(key) if key else None
+        if position is None:
+            result.unmatched += 1
+            ledger.drop(UNMATCHED)
+            continue
+        used[position] = True
+        if "groundTruthData" in event:  # merged before: the new label replaces the old one
+            event["groundTruthData"] = json.loads(truth.labels[position])
+            out.append(json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+        else:
+            out.append(_with_label(line, truth.labels[position]))
+        ledger.records_analyzed += 1
+    return out
+
+
+def _capture_event(text: str, location: Location, ledger: Ledger, window: TimeWindow | None) -> dict | None:
+    try:
+        event = json.loads(text)
+    except json.JSONDecodeError as e:
+        ledger.skip("invalid JSON", location, f"{e.msg} at column {e.colno}")
+        return None
+    if not isinstance(event, dict) or not isinstance(event.get("captureData"), dict):
+        ledger.skip("not a capture record", location, "expected a JSON object with captureData")
+        return None
+    if join_key(event) is None:
+        ledger.skip("no event id", location, "eventMetadata has neither inferenceId nor eventId")
+        return None
+    if window is not None:
+        when = event["eventMetadata"].get("inferenceTime")
+        if when:
+            try:
+                moment = parse_time(str(when), "inferenceTime")
+            except ConfigError:
+                ledger.skip("invalid inferenceTime", location, f"inferenceTime {when!r} is not ISO-8601")
+                return None
+            if not window.contains(moment):
+                ledger.drop(f"inferenceTime outside the window {window}")
+                return None
+    return event
+
+
+@dataclass
+class MergeSummary:
+    capture_records: int
+    merged: int
+    captures_without_ground_truth: int
+    captures_outside_window: int
+    captures_skipped: int
+    ground_truth_records: int
+    ground_truth_unmatched: int
+    ground_truth_duplicates: int
+    ground_truth_skipped: int
+    files_written: int
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def run_merge(
+    capture: Path,
+    ground_truth: Path,
+    output: Path,
+    window: TimeWindow | None = None,
+    spark=None,
+    engine: str = "auto",
+) -> tuple[MergeSummary, Ledger]:
+    truth = load_ground_truth(ground_truth)
+    log.info(
+        "Read %d ground-truth label(s) from %s (%d skipped, %d duplicate id(s), later upload kept)",
+        len(truth.labels),
+        ground_truth,
+        truth.ledger.records_skipped,
+        truth.duplicates,
+    )
+    files = list_files(capture)
+    if not files:
+        raise InputError(f"No capture files found under {capture}")
+    root = capture if capture.is_dir() else capture.parent
+    pairs = [(str(f), str(output / f.relative_to(root))) for f in files]
+    sizes = [f.stat().st_size for f in files]
+    total = sum(sizes)
+    as_splits = [Split(s, 0, size, size) for (s, _), size in zip(pairs, sizes, strict=True)]
+    targets = dict(pairs)
+    groups = [
+        [(split.path, targets[split.path]) for split in group]
+        for group in group_splits(as_splits, max(-(-total // TASK_BYTES), 1))
+    ]
+    is_context = spark is not None and hasattr(spark, "statusTracker")
+    local = engine == "local" or (engine == "auto" and total <= LOCAL_MAX_BYTES and not is_context)
+    log.info(
+        "Merging %d capture file(s), %.1f MB, in %d task(s)%s",
+        len(files),
+        total / 1e6,
+        len(groups),
+        " in this process" if local else " on Spark",
+    )
+    if local:
+        results = [merge_files(group, truth, window) for group in groups]
+    else:
+        sc = spark if is_context else (spark() if callable(spark) else get_context())
+        shared = sc.broadcast(truth)
+        rdd = sc.parallelize(groups, len(groups)).map(
+            lambda group: pickle.dumps(merge_files(group, shared.value, window))
+        )
+        with progress(sc, "merge"):
+            results = [pickle.loads(r) for r in rdd.collect()]
+    combined = results[0]
+    for other in results[1:]:
+        combined.merge(other)
+    used = int(np.unpackbits(np.frombuffer(combined.used, np.uint8))[: len(truth.labels)].sum())
+    ledger = combined.ledger
+    outside = sum(c for reason, c in ledger.dropped.items() if reason.startswith("inferenceTime outside"))
+    summary = MergeSummary(
+        capture_records=ledger.records_read,
+        merged=combined.merged,
+        captures_without_ground_truth=combined.unmatched,
+        captures_outside_window=outside,
+        captures_skipped=ledger.records_skipped,
+        ground_truth_records=truth.ledger.records_read,
+        ground_truth_unmatched=len(truth.labels) - used,
+        ground_truth_duplicates=truth.duplicates,
+        ground_truth_skipped=truth.ledger.records_skipped,
+        files_written=len(combined.files_written),
+    )
+    ledger.examples.extend(truth.ledger.examples)
+    return summary, ledger
+
+
+def run_merge_job(config: JobConfig, spark=None, engine: str = "auto"):
+    from analyzer.job import JobResult
+
+    started = time.monotonic()
+    window = TimeWindow.of(config.start_time, config.end_time)
+    summary, ledger = run_merge(
+        config.dataset_source, config.ground_truth_source, config.output_path, window, spark, engine
+    )
+    s = summary
+    log.info(
+        "Merged %d of %d capture record(s): %d without ground truth, %d outside the window, %d skipped; "
+        "%d of %d ground-truth label(s) matched no capture record",
+        s.merged,
+        s.capture_records,
+        s.captures_without_ground_truth,
+        s.captures_outside_window,
+        s.captures_skipped,
+        s.ground_truth_unmatched,
+        s.ground_truth_records - s.ground_truth_skipped,
+    )
+    for example in ledger.describe_examples():
+        log.warning("  skipped %s", example)
+    if s.merged == 0:
+        raise InputError(
+            f"No capture record under {config.dataset_source} matched a ground-truth record under "
+            f"{config.ground_truth_source} ({s.capture_records} capture record(s), "
+            f"{s.ground_truth_records} ground-truth record(s)); ground truth is joined on "
+            "eventMetadata.inferenceId (else eventId) of the capture record"
+        )
+    path = write_json(config.output_path / SUMMARY_FILE, s.to_dict())
+    message = f"Completed: merged {s.merged} of {s.capture_records} capture records with ground truth."
+    seconds = time.monotonic() - started
+    return JobResult(s.to_dict(), {}, ledger, message, [path], seconds)
