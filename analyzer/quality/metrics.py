@@ -51,8 +51,13 @@ def regression(state: RegressionState) -> dict[str, float]:
         "mse": mse,
         "rmse": math.sqrt(mse),
         # Total sum of squares around the mean of the ground truth, as the prebuilt analyzer does.
-        "r2": 1 - state.squared_error / state.truth_m2 if state.truth_m2 else float("nan"),
+        "r2": 1 - state.squared_error / state.truth_m2 if state.truth_m2 else r2_constant_truth(state),
     }
+
+
+def r2_constant_truth(state: RegressionState) -> float:
+    """scikit-learn's finite answer when the ground truth never varies: 1 for a perfect model, else 0."""
+    return 1.0 if state.squared_error == 0 else 0.0
 
 
 # -- binary --------------------------------------------------------------------------------------
@@ -71,6 +76,11 @@ def binary_classes(profile_state: ClassificationState, positive_label: str | Non
         )
     if positive_label is not None:
         positive = canonical_label(positive_label)
+        if positive not in seen and len(seen) == 2:
+            raise InputError(
+                f"positive_label {positive_label!r} is not one of the labels in the data ({', '.join(seen)}); "
+                "labels are compared exactly, so check its spelling and case"
+            )
         others = [label for label in seen if label != positive]
         negative = others[0] if others else ("0" if positive == "1" else f"not {positive}")
         return negative, positive
