@@ -231,7 +231,8 @@ def _merge_columnar(
     if table.num_rows != len(lines):
         raise Declined("line count")
     metadata = table.column("eventMetadata").combine_chunks()
-    keys = pc.coalesce(pc.struct_field(metadata, [1]), pc.struct_field(metadata, [0]))
+    # An empty id is no id (as join_key reads it): "" falls back to eventId, or declines.
+    keys = pc.coalesce(*(_non_empty(pc.struct_field(metadata, [i])) for i in (1, 0)))
     if keys.null_count:
         raise Declined("records without an id")
     keep = np.ones(len(lines), dtype=bool)
@@ -265,6 +266,10 @@ def _merge_columnar(
         out.append(_with_label(line, labels[position]))
     ledger.records_analyzed += len(out)
     return out
+
+
+def _non_empty(values: pa.Array) -> pa.Array:
+    return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
 
 
 def _merge_records(

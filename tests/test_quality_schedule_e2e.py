@@ -190,7 +190,9 @@ def test_baseline_statistics_and_constraints(schedule):
 
 
 def test_merge_writes_the_monitor_input_layout(schedule):
-    merged = output_of(schedule, "merge") / ENDPOINT / "AllTraffic" / "2021/05/06/22" / "22-13-045-6a1cbb7e.jsonl"
+    merged = (
+        output_of(schedule, "merge") / ENDPOINT / "AllTraffic" / "2021/05/06/22" / "22-13-045-6a1cbb7e.jsonl"
+    )
     lines = [json.loads(line) for line in merged.read_text().splitlines()]
     # 400 captures, 20 without labels; the merge job has no window, so the minute before is merged too.
     assert len(lines) == 380

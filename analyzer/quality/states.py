@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from analyzer.batch import Batch
+from analyzer.batch import GROUND_TRUTH_SEGMENT, Batch
 from analyzer.errors import InputError
 from analyzer.ledger import Ledger
 from analyzer.quality.scores import ScoreHistogram
@@ -26,6 +26,11 @@ SUBSAMPLE_FRACTION = 0.8
 # Predicted classes that come from probability >= threshold, named once the positive class is known.
 PREDICTED_POSITIVE, PREDICTED_NEGATIVE = "\x00positive", "\x00negative"
 MAX_CLASSES = 10_000
+
+
+def named(key: str, attribute: str, column) -> str:
+    """How a message names a column: as the user gave it, with the column's own name if different."""
+    return f"{key} {attribute!r}" + (f" (column {column.name!r})" if column.name != attribute else "")
 
 
 @dataclass
@@ -187,7 +192,11 @@ class QualityProfile:
             if spec.probability_attribute
             else None
         )
-        truth_name = f"ground truth ({'groundTruthData' if spec.merged else truth_column.name})"
+        truth_name = (
+            "ground truth (groundTruthData)"
+            if truth_column is None or truth_column.order[0] == GROUND_TRUTH_SEGMENT
+            else named("ground_truth_attribute", attribute, truth_column)
+        )
         out: dict = {}
         if spec.problem_type == REGRESSION:
             if truth_values is None:
@@ -195,7 +204,7 @@ class QualityProfile:
             else:
                 truth, truth_present = numbers(truth_values, truth_name)
             prediction, predicted_present = numbers(
-                inference.values, f"inference_attribute {inference.name!r}"
+                inference.values, named("inference_attribute", spec.inference_attribute, inference)
             )
             out.update(truth=truth, prediction=prediction)
         else:
@@ -209,7 +218,8 @@ class QualityProfile:
             predicted_present = np.ones(batch.num_rows, dtype=bool)
             if probability is not None:
                 scores, predicted_present = numbers(
-                    probability.values, f"probability_attribute {probability.name!r}"
+                    probability.values,
+                    named("probability_attribute", spec.probability_attribute, probability),
                 )
                 out["scores"] = np.where(predicted_present, scores, 0.0)
             if inference is not None:
