@@ -7,15 +7,19 @@ its ``eventMetadata.eventId``. Every matched capture record is written, with the
 ``groundTruthData``, to the same relative path under the output (so ``endpoint/variant/yyyy/mm/dd/hh``
 prefixes survive), where the analyzer reads it as ``sagemakerMergeJson``. Everything else is counted.
 
-The labels are held in memory (one id and one short JSON text per label); the capture files are
-read and written file by file, on Spark when they are large.
+The labels are held in memory (an id and a small code each); the capture files are cut into
+32 MB splits that tasks merge independently, on Spark when the data is large; a file merged in
+several splits is joined from its parts in order, so the output does not depend on the task layout.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import pickle
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
@@ -31,7 +35,7 @@ from analyzer.errors import ConfigError, InputError
 from analyzer.ledger import Ledger, Location
 from analyzer.profile_job import LOCAL_MAX_BYTES
 from analyzer.readers.lines import decode, split_lines
-from analyzer.sources import Split, group_splits, list_files
+from analyzer.sources import Split, group_splits, list_files, plan_splits, read_split, split_bytes_setting
 from analyzer.spark import get_context, progress
 from analyzer.window import TimeWindow, parse_time
 from analyzer.writers import write_atomic, write_json
@@ -69,20 +73,41 @@ TASK_BYTES = 64 * 1024 * 1024
 
 @dataclass
 class GroundTruth:
-    index: dict[str, int] = field(default_factory=dict)  # id -> position in labels
-    labels: list[str] = field(default_factory=list)  # groundTruthData as compact JSON text
+    """Labels by id. Most labels repeat ("0", "1"), so each id holds a code into the distinct label
+    texts: about 100 bytes per id instead of a string each."""
+
+    index: dict[str, int] = field(default_factory=dict)  # id -> position
+    codes: list[int] = field(default_factory=list)  # position -> code of its label text
+    texts: list[str] = field(default_factory=list)  # distinct groundTruthData JSON texts
     ledger: Ledger = field(default_factory=Ledger)
     duplicates: int = 0
+    _text_codes: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.codes)
 
     def add(self, event_id: str, label: str) -> None:
+        code = self._text_codes.get(label)
+        if code is None:
+            code = self._text_codes[label] = len(self.texts)
+            self.texts.append(label)
         position = self.index.get(event_id)
         if position is None:
-            self.index[event_id] = len(self.labels)
-            self.labels.append(label)
+            self.index[event_id] = len(self.codes)
+            self.codes.append(code)
         else:
             self.duplicates += 1
-            self.labels[position] = label
+            self.codes[position] = code
         self.ledger.records_analyzed += 1
+
+    def label(self, position: int) -> str:
+        return self.texts[self.codes[position]]
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["codes"] = np.asarray(self.codes, dtype=np.int32)  # compact when shipped to tasks
+        state["_text_codes"] = {}
+        return state
 
 
 def load_ground_truth(source: Path) -> GroundTruth:
@@ -163,7 +188,7 @@ class MergeTaskResult:
     ledger: Ledger
     merged: int = 0
     unmatched: int = 0
-    files_written: list[str] = field(default_factory=list)
+    files_written: list[tuple[str, str]] = field(default_factory=list)  # (output file, file or part)
     used: bytes = b""  # packed bitmap over the ground-truth labels that found a capture record
 
     def merge(self, other: MergeTaskResult) -> MergeTaskResult:
@@ -183,25 +208,59 @@ def join_key(event: dict) -> str | None:
     return str(key) if key else None
 
 
+def part_path(target: str, start: int) -> str:
+    """Where a split of a large capture file writes its merged lines before they are joined
+    (hidden: the analyzer never reads a part left by a killed run)."""
+    path = Path(target)
+    return str(path.with_name(f".{path.name}.part-{start:015d}"))
+
+
 def merge_files(
-    files: list[tuple[str, str]], truth: GroundTruth, window: TimeWindow | None
+    splits: list[tuple[Split, str]], truth: GroundTruth, window: TimeWindow | None
 ) -> MergeTaskResult:
-    """Merge (capture file, output file) pairs; returns counts, never records. A matched line is
+    """Merge (capture split, output file) pairs; returns counts, never records. A matched line is
     written as it came, with ``"groundTruthData":{...}`` appended to the object."""
     result = MergeTaskResult(Ledger())
-    used = np.zeros(len(truth.labels), dtype=bool)
-    for source, target in files:
-        data = Path(source).read_bytes()
+    used = np.zeros(len(truth), dtype=bool)
+    for split, target in splits:
+        data = read_split(split)
         try:
-            out = _merge_columnar(data, truth, window, used, result)
+            out = _merge_columnar(split, data, truth, window, used, result)
         except Declined:
-            out = _merge_records(source, data, truth, window, used, result)
+            out = _merge_records(split, data, truth, window, used, result)
         if out:
-            write_atomic(target, b"\n".join(out) + b"\n")
-            result.files_written.append(target)
+            path = target if split.whole_file else part_path(target, split.start)
+            write_atomic(path, b"\n".join(out) + b"\n")
+            result.files_written.append((target, path))
             result.merged += len(out)
     result.used = np.packbits(used).tobytes()
     return result
+
+
+def join_parts(written: list[tuple[str, str]]) -> list[str]:
+    """Each output file whose splits were merged apart is joined from its parts, in order."""
+    parts: dict[str, list[str]] = {}
+    for target, path in written:
+        parts.setdefault(target, []).append(path)
+    for target, paths in parts.items():
+        if paths == [target]:
+            continue
+        path = Path(target)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for part in sorted(paths):  # zero-padded offsets: name order is file order
+                    with open(part, "rb") as f:
+                        shutil.copyfileobj(f, out, 1 << 20)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        for part in paths:
+            Path(part).unlink()
+    return sorted(parts)
 
 
 def _with_label(line: bytes, label: str) -> bytes:
@@ -209,7 +268,12 @@ def _with_label(line: bytes, label: str) -> bytes:
 
 
 def _merge_columnar(
-    data: bytes, truth: GroundTruth, window: TimeWindow | None, used: np.ndarray, result: MergeTaskResult
+    split: Split,
+    data: bytes,
+    truth: GroundTruth,
+    window: TimeWindow | None,
+    used: np.ndarray,
+    result: MergeTaskResult,
 ) -> list[bytes]:
     """The common case without a Python JSON parse per line: pyarrow reads the ids and times.
     Anything unusual (a bad line, a blank one, a record without an id or one merged before) declines."""
@@ -249,11 +313,12 @@ def _merge_columnar(
         keep = np.asarray(pc.fill_null(inside, True), dtype=bool)  # no inferenceTime: kept
     ledger = result.ledger
     ledger.records_read += len(lines)
+    ledger.split_lines[(split.path, split.start)] = len(lines)  # for file:line of later splits
     outside = int((~keep).sum())
     if outside:
         ledger.dropped[f"inferenceTime outside the window {window}"] += outside
     out = []
-    index, labels = truth.index, truth.labels
+    index = truth.index
     for line, key, inside in zip(lines, keys.to_pylist(), keep.tolist(), strict=True):
         if not inside:
             continue
@@ -263,7 +328,7 @@ def _merge_columnar(
             ledger.dropped[UNMATCHED] += 1
             continue
         used[position] = True
-        out.append(_with_label(line, labels[position]))
+        out.append(_with_label(line, truth.label(position)))
     ledger.records_analyzed += len(out)
     return out
 
@@ -273,7 +338,7 @@ def _non_empty(values: pa.Array) -> pa.Array:
 
 
 def _merge_records(
-    source: str,
+    split: Split,
     data: bytes,
     truth: GroundTruth,
     window: TimeWindow | None,
@@ -283,7 +348,7 @@ def _merge_records(
     """Line by line, with every problem counted at its file:line."""
     ledger = result.ledger
     out: list[bytes] = []
-    for location, line in split_lines(Split(source, 0, len(data), len(data)), ledger, data):
+    for location, line in split_lines(split, ledger, data):
         text = decode(line, location, ledger)
         if text is None:
             continue
@@ -299,10 +364,10 @@ def _merge_records(
             continue
         used[position] = True
         if "groundTruthData" in event:  # merged before: the new label replaces the old one
-            event["groundTruthData"] = json.loads(truth.labels[position])
+            event["groundTruthData"] = json.loads(truth.label(position))
             out.append(json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
         else:
-            out.append(_with_label(line, truth.labels[position]))
+            out.append(_with_label(line, truth.label(position)))
         ledger.records_analyzed += 1
     return out
 
@@ -361,7 +426,7 @@ def run_merge(
     truth = load_ground_truth(ground_truth)
     log.info(
         "Read %d ground-truth label(s) from %s (%d skipped, %d duplicate id(s), later upload kept)",
-        len(truth.labels),
+        len(truth),
         ground_truth,
         truth.ledger.records_skipped,
         truth.duplicates,
@@ -370,14 +435,12 @@ def run_merge(
     if not files:
         raise InputError(f"No capture files found under {capture}")
     root = capture if capture.is_dir() else capture.parent
-    pairs = [(str(f), str(output / f.relative_to(root))) for f in files]
-    sizes = [f.stat().st_size for f in files]
-    total = sum(sizes)
-    as_splits = [Split(s, 0, size, size) for (s, _), size in zip(pairs, sizes, strict=True)]
-    targets = dict(pairs)
+    targets = {str(f): str(output / f.relative_to(root)) for f in files}
+    splits = plan_splits(files, splittable=True, split_bytes=split_bytes_setting())
+    total = sum(split.end - split.start for split in splits)
     groups = [
-        [(split.path, targets[split.path]) for split in group]
-        for group in group_splits(as_splits, max(-(-total // TASK_BYTES), 1))
+        [(split, targets[split.path]) for split in group]
+        for group in group_splits(splits, max(-(-total // TASK_BYTES), 1))
     ]
     is_context = spark is not None and hasattr(spark, "statusTracker")
     local = engine == "local" or (engine == "auto" and total <= LOCAL_MAX_BYTES and not is_context)
@@ -401,7 +464,8 @@ def run_merge(
     combined = results[0]
     for other in results[1:]:
         combined.merge(other)
-    used = int(np.unpackbits(np.frombuffer(combined.used, np.uint8))[: len(truth.labels)].sum())
+    written = join_parts(combined.files_written)
+    used = int(np.unpackbits(np.frombuffer(combined.used, np.uint8))[: len(truth)].sum())
     ledger = combined.ledger
     outside = sum(c for reason, c in ledger.dropped.items() if reason.startswith("inferenceTime outside"))
     summary = MergeSummary(
@@ -411,10 +475,10 @@ def run_merge(
         captures_outside_window=outside,
         captures_skipped=ledger.records_skipped,
         ground_truth_records=truth.ledger.records_read,
-        ground_truth_unmatched=len(truth.labels) - used,
+        ground_truth_unmatched=len(truth) - used,
         ground_truth_duplicates=truth.duplicates,
         ground_truth_skipped=truth.ledger.records_skipped,
-        files_written=len(combined.files_written),
+        files_written=len(written),
     )
     ledger.examples.extend(truth.ledger.examples)
     return summary, ledger

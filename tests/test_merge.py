@@ -347,6 +347,20 @@ def test_spark_merge_equals_local(spark, tmp_path, monkeypatch):
     assert sorted(spark_ledger.describe_examples()) == sorted(local_ledger.describe_examples())
 
 
+def test_files_merged_in_several_splits_equal_whole_files(tmp_path, monkeypatch):
+    """Large capture files are cut into splits merged apart and joined in order: the same bytes,
+    counts and file:line reports as one split per file, and no part file left behind."""
+    ds = build(tmp_path / "capture", tmp_path / "groundtruth", 2_000, seed=12, files_per_hour=2)
+    whole, whole_ledger = run_merge(ds.capture, ds.ground_truth, tmp_path / "whole", engine="local")
+    monkeypatch.setenv("MONITOR_ANALYZER_SPLIT_BYTES", "20000")  # about 15 splits per file
+    monkeypatch.setattr(merge, "TASK_BYTES", 50_000)
+    split, split_ledger = run_merge(ds.capture, ds.ground_truth, tmp_path / "split", engine="local")
+    assert output_files(tmp_path / "split") == output_files(tmp_path / "whole")
+    assert not [p for p in (tmp_path / "split").rglob(".*")]
+    assert split.to_dict() == whole.to_dict() == expect(ds).summary
+    assert sorted(split_ledger.describe_examples()) == sorted(whole_ledger.describe_examples())
+
+
 def quality_on_merged(merged: Path, output: Path, expected: Expected) -> None:
     """A model-quality baseline of the merged records: item count and MAE from the expected pairs."""
     config = JobConfig(
