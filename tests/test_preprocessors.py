@@ -18,6 +18,7 @@ PREPROCESSORS = ROOT / "preprocessors"
 FLATTEN = PREPROCESSORS / "flatten_array_output.py"
 MINUS_ONE = PREPROCESSORS / "map_minus_one_to_missing.py"
 SAMPLE = PREPROCESSORS / "sample_10_percent.py"
+MODEL_QUALITY = PREPROCESSORS / "model_quality_json_output.py"
 DROPPED = "dropped by preprocess_handler"
 
 
@@ -42,7 +43,7 @@ def numeric(statistics: dict, name: str) -> dict:
 
 def test_examples_are_documented():
     readme = (PREPROCESSORS / "README.md").read_text(encoding="utf-8")
-    for script in (FLATTEN, MINUS_ONE, SAMPLE):
+    for script in (FLATTEN, MINUS_ONE, SAMPLE, MODEL_QUALITY):
         source = script.read_text(encoding="utf-8")
         assert source.startswith('"""') and "def preprocess_handler(" in source
         assert script.name in readme
@@ -242,3 +243,54 @@ def test_sample_10_percent_is_a_pure_function_of_the_key():
     record = {"b": 1, "a": [1, 2]}
     expected = record if zlib.crc32(json.dumps(record, sort_keys=True).encode()) % 10 == 0 else []
     assert module.preprocess_handler({"a": [1, 2], "b": 1}) == expected
+
+
+# ---------------------------------------------------------------- model_quality_json_output.py
+
+
+@pytest.mark.parametrize("truth_encoding", ["CSV", "JSON"])
+def test_model_quality_json_output(tmp_path, truth_encoding):
+    from sklearn import metrics
+
+    from analyzer.contract import JobConfig
+    from analyzer.job import run_job
+
+    rng = random.Random(11)
+    truths, scores, lines = [], [], []
+    for i in range(300):
+        truth = int(rng.random() < 0.4)
+        score = round(min(1.0, max(0.0, rng.gauss(0.35 + 0.3 * truth, 0.2))), 4)
+        record = json.loads(
+            capture_line(
+                str(uuid.UUID(int=rng.getrandbits(128))),
+                "1,2",
+                (json.dumps({"predictions": [{"score": score, "predicted_label": int(score >= 0.5)}]}),
+                 "JSON", "application/json"),
+            )
+        )  # fmt: skip
+        if i % 15 == 0:
+            lines.append(json.dumps(record))  # not labelled: left out
+            continue
+        data = json.dumps({"label": truth}) if truth_encoding == "JSON" else str(truth)
+        record["groundTruthData"] = {"data": data, "encoding": truth_encoding}
+        lines.append(json.dumps(record))
+        truths.append(truth)
+        scores.append(score)
+    (tmp_path / "merged").mkdir()
+    (tmp_path / "merged" / "a.jsonl").write_text("\n".join(lines) + "\n")
+    job = JobConfig(
+        dataset_source=tmp_path / "merged",
+        dataset_format=DatasetFormat("sagemakerMergeJson", capture_index_names=("endpointOutput",)),
+        output_path=tmp_path / "out",
+        record_preprocessor_script=MODEL_QUALITY,
+        analysis_type="MODEL_QUALITY",
+        problem_type="BinaryClassification",
+        probability_attribute="score",
+        ground_truth_attribute="label",
+    )
+    statistics = run_job(job, engine="local").statistics
+    m = statistics["binary_classification_metrics"]
+    assert statistics["dataset"]["item_count"] == len(truths) == 280
+    assert m["auc"]["value"] == pytest.approx(metrics.roc_auc_score(truths, scores), rel=1e-9)
+    predicted = [int(s >= 0.5) for s in scores]
+    assert m["f1"]["value"] == pytest.approx(metrics.f1_score(truths, predicted), rel=1e-9)
