@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import pickle
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
@@ -38,7 +36,7 @@ from analyzer.readers.lines import decode, split_lines
 from analyzer.sources import Split, group_splits, list_files, plan_splits, read_split, split_bytes_setting
 from analyzer.spark import get_context, progress
 from analyzer.window import TimeWindow, parse_time
-from analyzer.writers import write_atomic, write_json
+from analyzer.writers import write_atomic, write_atomic_with, write_json
 
 log = logging.getLogger("monitor_analyzer.merge")
 
@@ -127,6 +125,21 @@ def load_ground_truth(source: Path) -> GroundTruth:
     return truth
 
 
+def _json_table(data: bytes, schema: pa.Schema, rows: int) -> pa.Table:
+    """The JSON lines as a table of the schema's fields, or Declined (a line that does not parse)."""
+    try:
+        table = pajson.read_json(
+            pa.BufferReader(data),
+            read_options=pajson.ReadOptions(use_threads=False, block_size=max(len(data) + 1, 1 << 20)),
+            parse_options=pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+        raise Declined(str(e)) from e
+    if table.num_rows != rows:
+        raise Declined("line count")
+    return table
+
+
 def label_json(data, encoding) -> str:
     """groundTruthData as written into a merged record: its data and encoding."""
     text = encode_basestring(data) if isinstance(data, str) else json.dumps(data)
@@ -136,16 +149,7 @@ def label_json(data, encoding) -> str:
 
 def _labels_columnar(data: bytes) -> list[tuple[str, str]]:
     lines = [line for line in data.split(b"\n") if line.strip()]
-    try:
-        table = pajson.read_json(
-            pa.BufferReader(data),
-            read_options=pajson.ReadOptions(use_threads=False, block_size=max(len(data) + 1, 1 << 20)),
-            parse_options=pajson.ParseOptions(explicit_schema=_LABELS, unexpected_field_behavior="ignore"),
-        )
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
-        raise Declined(str(e)) from e
-    if table.num_rows != len(lines):
-        raise Declined("line count")
+    table = _json_table(data, _LABELS, len(lines))
     ids = pc.struct_field(table.column("eventMetadata").combine_chunks(), [0])
     label = table.column("groundTruthData").combine_chunks()
     values, encodings = pc.struct_field(label, [0]), pc.struct_field(label, [1])
@@ -224,10 +228,11 @@ def merge_files(
     used = np.zeros(len(truth), dtype=bool)
     for split, target in splits:
         data = read_split(split)
+        merging = Merging(truth, window, used, result)
         try:
-            out = _merge_columnar(split, data, truth, window, used, result)
+            out = _merge_columnar(split, data, merging)
         except Declined:
-            out = _merge_records(split, data, truth, window, used, result)
+            out = _merge_records(split, data, merging)
         if out:
             path = target if split.whole_file else part_path(target, split.start)
             write_atomic(path, b"\n".join(out) + b"\n")
@@ -245,19 +250,14 @@ def join_parts(written: list[tuple[str, str]]) -> list[str]:
     for target, paths in parts.items():
         if paths == [target]:
             continue
-        path = Path(target)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                for part in sorted(paths):  # zero-padded offsets: name order is file order
-                    with open(part, "rb") as f:
-                        shutil.copyfileobj(f, out, 1 << 20)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        ordered = sorted(paths)  # zero-padded offsets: name order is file order
+
+        def concatenate(out, ordered=ordered) -> None:
+            for part in ordered:
+                with open(part, "rb") as f:
+                    shutil.copyfileobj(f, out, 1 << 20)
+
+        write_atomic_with(target, concatenate)
         for part in paths:
             Path(part).unlink()
     return sorted(parts)
@@ -267,16 +267,20 @@ def _with_label(line: bytes, label: str) -> bytes:
     return line.rstrip()[:-1] + b',"groundTruthData":' + label.encode("utf-8") + b"}"
 
 
-def _merge_columnar(
-    split: Split,
-    data: bytes,
-    truth: GroundTruth,
-    window: TimeWindow | None,
-    used: np.ndarray,
-    result: MergeTaskResult,
-) -> list[bytes]:
+@dataclass
+class Merging:
+    """What merging a split needs: the labels, the window, and where matches and counts go."""
+
+    truth: GroundTruth
+    window: TimeWindow | None
+    used: np.ndarray  # one flag per label: matched by some capture record
+    result: MergeTaskResult
+
+
+def _merge_columnar(split: Split, data: bytes, merging: Merging) -> list[bytes]:
     """The common case without a Python JSON parse per line: pyarrow reads the ids and times.
     Anything unusual (a bad line, a blank one, a record without an id or one merged before) declines."""
+    truth, window, used, result = merging.truth, merging.window, merging.used, merging.result
     lines = data.split(b"\n")
     if lines and not lines[-1].strip():
         lines.pop()
@@ -284,16 +288,7 @@ def _merge_columnar(
         not line.strip() or b'"groundTruthData"' in line or b'"captureData"' not in line for line in lines
     ):
         raise Declined("blank, merged or non-capture lines")
-    try:
-        table = pajson.read_json(
-            pa.BufferReader(data),
-            read_options=pajson.ReadOptions(use_threads=False, block_size=max(len(data) + 1, 1 << 20)),
-            parse_options=pajson.ParseOptions(explicit_schema=_IDS, unexpected_field_behavior="ignore"),
-        )
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
-        raise Declined(str(e)) from e
-    if table.num_rows != len(lines):
-        raise Declined("line count")
+    table = _json_table(data, _IDS, len(lines))
     metadata = table.column("eventMetadata").combine_chunks()
     # An empty id is no id (as join_key reads it): "" falls back to eventId, or declines.
     keys = pc.coalesce(*(_non_empty(pc.struct_field(metadata, [i])) for i in (1, 0)))
@@ -337,15 +332,9 @@ def _non_empty(values: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
 
 
-def _merge_records(
-    split: Split,
-    data: bytes,
-    truth: GroundTruth,
-    window: TimeWindow | None,
-    used: np.ndarray,
-    result: MergeTaskResult,
-) -> list[bytes]:
+def _merge_records(split: Split, data: bytes, merging: Merging) -> list[bytes]:
     """Line by line, with every problem counted at its file:line."""
+    truth, window, used, result = merging.truth, merging.window, merging.used, merging.result
     ledger = result.ledger
     out: list[bytes] = []
     for location, line in split_lines(split, ledger, data):

@@ -6,8 +6,9 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -63,13 +64,18 @@ def to_json(value: Any, level: int = 0) -> str:
 
 def write_atomic(path: str | Path, text: str | bytes) -> Path:
     """Write via a temporary file in the same directory and rename, so readers never see half a file."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return write_atomic_with(path, lambda f: f.write(data))
+
+
+def write_atomic_with(path: str | Path, write: Callable[[BinaryIO], object]) -> Path:
+    """``write(binary file)`` fills a temporary file that is synced and renamed into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    data = text.encode("utf-8") if isinstance(text, str) else text
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

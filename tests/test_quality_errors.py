@@ -272,67 +272,47 @@ def test_merged_data_without_ground_truth_in_the_window(tmp_path):
 # ---------------------------------------------------------------- baseline constraints
 
 
-def test_constraints_for_another_problem_type(prices, tmp_path):
-    constraints = write_constraints(
-        tmp_path / "constraints.json",
-        {
-            "regression_constraints": {
-                "mae": {"threshold": 0.1, "comparison_operator": "GreaterThanThreshold"}
-            }
-        },
+def check_against(data: Path, tmp_path: Path, constraints: dict, problem_type: str, **attributes):
+    """A monitoring run of ``data`` against a constraints.json holding ``constraints``."""
+    path = write_constraints(tmp_path / "constraints.json", constraints)
+    return path, quality(
+        data, tmp_path / "out", problem_type=problem_type, baseline_constraints=path, **attributes
     )
+
+
+PRICE_ATTRIBUTES = {"inference_attribute": "predicted_price", "ground_truth_attribute": "true_price"}
+MAE_ABOVE = {
+    "regression_constraints": {"mae": {"threshold": 0.1, "comparison_operator": "GreaterThanThreshold"}}
+}
+
+
+def test_constraints_for_another_problem_type(prices, tmp_path):
     with pytest.raises(ConfigError) as error:
-        quality(
-            prices,
-            tmp_path / "out",
-            problem_type="BinaryClassification",
-            inference_attribute="predicted_price",
-            ground_truth_attribute="true_price",
-            baseline_constraints=constraints,
-        )
+        check_against(prices, tmp_path, MAE_ABOVE, "BinaryClassification", **PRICE_ATTRIBUTES)
     text = one_line(error)
-    assert "BinaryClassification" in text and "regression_constraints" in text and str(constraints) in text
+    assert "BinaryClassification" in text and "regression_constraints" in text
+    assert str(tmp_path / "constraints.json") in text
 
 
 def test_constraints_bad_operator_names_file_and_key(prices, tmp_path):
-    constraints = write_constraints(
-        tmp_path / "constraints.json",
-        {"regression_constraints": {"mae": {"threshold": 0.1, "comparison_operator": "Bigger"}}},
-    )
+    bigger = {"regression_constraints": {"mae": {"threshold": 0.1, "comparison_operator": "Bigger"}}}
     with pytest.raises(BaselineError) as error:
-        quality(
-            prices,
-            tmp_path / "out",
-            problem_type="Regression",
-            inference_attribute="predicted_price",
-            ground_truth_attribute="true_price",
-            baseline_constraints=constraints,
-        )
+        check_against(prices, tmp_path, bigger, "Regression", **PRICE_ATTRIBUTES)
     assert isinstance(error.value, ConfigError)
     text = one_line(error)
-    assert str(constraints) in text
+    assert str(tmp_path / "constraints.json") in text
     assert "regression_constraints.mae.comparison_operator" in text and "'Bigger'" in text
     assert "GreaterThanThreshold" in text
 
 
 def test_constraints_threshold_as_a_string(prices, tmp_path):
-    constraints = write_constraints(
-        tmp_path / "constraints.json",
-        {
-            "regression_constraints": {
-                "mae": {"threshold": "1e-1", "comparison_operator": "GreaterThanThreshold"},
-                "rmse": {"threshold": "1", "comparison_operator": "GreaterThanThreshold"},
-            }
-        },
-    )
-    result = quality(
-        prices,
-        tmp_path / "out",
-        problem_type="Regression",
-        inference_attribute="predicted_price",
-        ground_truth_attribute="true_price",
-        baseline_constraints=constraints,
-    )
+    as_strings = {
+        "regression_constraints": {
+            "mae": {"threshold": "1e-1", "comparison_operator": "GreaterThanThreshold"},
+            "rmse": {"threshold": "1", "comparison_operator": "GreaterThanThreshold"},
+        }
+    }
+    _, result = check_against(prices, tmp_path, as_strings, "Regression", **PRICE_ATTRIBUTES)
     # mae 0.25 > 0.1 is a violation; rmse 0.25 > 1 is not.
     assert result.violations == [
         {
@@ -348,22 +328,19 @@ def test_constraints_threshold_as_a_string(prices, tmp_path):
 
 def test_auc_constraint_without_probability_attribute(tmp_path):
     data = write_csv(tmp_path / "bin.csv", ["label", "pred"], [(i % 2, (i // 2) % 2) for i in range(40)])
-    constraints = write_constraints(
-        tmp_path / "constraints.json",
-        {
-            "binary_classification_constraints": {
-                "auc": {"threshold": 0.8, "comparison_operator": "LessThanThreshold"}
-            }
-        },
-    )
+    auc = {
+        "binary_classification_constraints": {
+            "auc": {"threshold": 0.8, "comparison_operator": "LessThanThreshold"}
+        }
+    }
     with pytest.raises(ConfigError) as error:
-        quality(
+        check_against(
             data,
-            tmp_path / "out",
-            problem_type="BinaryClassification",
+            tmp_path,
+            auc,
+            "BinaryClassification",
             inference_attribute="pred",
             ground_truth_attribute="label",
-            baseline_constraints=constraints,
         )
     text = one_line(error)
     assert "auc" in text and "probability_attribute" in text

@@ -25,16 +25,10 @@ CSV = DatasetFormat("csv", header=True)
 CSV_NO_HEADER = DatasetFormat("csv", header=False)
 JSONL = DatasetFormat("json")
 BINARY, MULTICLASS, REGRESSION = "BinaryClassification", "MulticlassClassification", "Regression"
-METRICS_KEY = {
-    REGRESSION: "regression_metrics",
-    BINARY: "binary_classification_metrics",
-    MULTICLASS: "multiclass_classification_metrics",
-}
-CONSTRAINTS_KEY = {
-    REGRESSION: "regression_constraints",
-    BINARY: "binary_classification_constraints",
-    MULTICLASS: "multiclass_classification_constraints",
-}
+KEYS = {REGRESSION: "regression", BINARY: "binary_classification", MULTICLASS: "multiclass_classification"}
+# The report's key names are the contract's (§3.2, §4.2), not something computed.
+METRICS_KEY = {problem: f"{key}_metrics" for problem, key in KEYS.items()}
+CONSTRAINTS_KEY = {problem: f"{key}_constraints" for problem, key in KEYS.items()}
 BINARY_KEYS = [
     "confusion_matrix", "recall", "precision", "accuracy", "recall_best_constant_classifier",
     "precision_best_constant_classifier", "accuracy_best_constant_classifier", "true_positive_rate",

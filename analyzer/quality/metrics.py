@@ -51,7 +51,7 @@ def regression(state: RegressionState) -> dict[str, float]:
         "mse": mse,
         "rmse": math.sqrt(mse),
         # Total sum of squares around the mean of the ground truth, as the prebuilt analyzer does.
-        "r2": 1 - state.squared_error / state.truth_m2 if state.truth_m2 else r2_constant_truth(state),
+        "r2": 1 - state.squared_error / state.truth.m2 if state.truth.m2 else r2_constant_truth(state),
     }
 
 

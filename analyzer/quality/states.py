@@ -17,6 +17,7 @@ import numpy as np
 from analyzer.batch import GROUND_TRUTH_SEGMENT, Batch
 from analyzer.errors import InputError
 from analyzer.ledger import Ledger
+from analyzer.profile.moments import MomentsState
 from analyzer.quality.scores import ScoreHistogram
 from analyzer.quality.spec import BINARY, REGRESSION, QualitySpec, find_column, split_ground_truth
 from analyzer.quality.values import label_codes, numbers
@@ -35,11 +36,13 @@ def named(key: str, attribute: str, column) -> str:
 
 @dataclass
 class RegressionState:
-    n: int = 0
     abs_error: float = 0.0
     squared_error: float = 0.0
-    truth_mean: float = 0.0
-    truth_m2: float = 0.0  # sum of squared deviations of the ground truth from its mean
+    truth: MomentsState = field(default_factory=MomentsState)  # its m2: the total sum of squares
+
+    @property
+    def n(self) -> int:
+        return self.truth.n
 
     def update(self, truth: np.ndarray, prediction: np.ndarray) -> None:
         if not len(truth):
@@ -47,28 +50,18 @@ class RegressionState:
         error = truth - prediction
         # cumsum adds left to right, as Spark's summarizer does row by row; np.sum's pairwise
         # order would differ from the prebuilt analyzer in the last bits.
-        batch = RegressionState(
-            len(truth),
-            float(np.cumsum(np.abs(error))[-1]),
-            float(np.cumsum(error * error)[-1]),
-            float(truth.mean()),
-            float(((truth - truth.mean()) ** 2).sum()),
+        self.merge(
+            RegressionState(
+                float(np.cumsum(np.abs(error))[-1]),
+                float(np.cumsum(error * error)[-1]),
+                MomentsState.of(truth),
+            )
         )
-        self.merge(batch)
 
     def merge(self, other: RegressionState) -> RegressionState:
-        if other.n == 0:
-            return self
-        if self.n == 0:
-            self.__dict__.update(other.__dict__)
-            return self
-        n = self.n + other.n
-        delta = other.truth_mean - self.truth_mean
-        self.truth_mean += delta * other.n / n
-        self.truth_m2 += other.truth_m2 + delta * delta * self.n * other.n / n
         self.abs_error += other.abs_error
         self.squared_error += other.squared_error
-        self.n = n
+        self.truth = self.truth.merge(other.truth)
         return self
 
 
