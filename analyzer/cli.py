@@ -361,5 +361,45 @@ def merge(capture, ground_truth, output, start_time, end_time, master, engine) -
     finish(lambda: run_job(job, spark=lambda: get_context(master), engine=engine), None)
 
 
+@main.command("local-job")
+@click.argument("request", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--image",
+    default=None,
+    help="Image to run (default: the request's ImageUri when present here, else monitor-analyzer:latest).",
+)
+@click.option("--no-docker", is_flag=True, help="Run the analyzer in this process instead of the image.")
+@click.option(
+    "--job-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Stands in for /opt/ml (default: a new directory under /tmp, kept for inspection).",
+)
+def local_job(request, image, no_docker, job_dir) -> None:
+    """Run a SageMaker Processing job REQUEST (CreateProcessingJob JSON, as the SDK builds it) here.
+
+    Stages its s3:// or file:// inputs at their LocalPaths, runs the image (one container per
+    instance) or the analyzer in this process, then copies each output LocalPath to its S3Uri
+    (s3:// or a directory). Exits with the job's exit code.
+    """
+    import tempfile
+
+    from analyzer.local_job import load_request, run_local_job
+
+    document = load_request(request)
+    job_dir = job_dir or Path(tempfile.mkdtemp(prefix="monitor-analyzer-job-"))
+    try:
+        result = run_local_job(document, job_dir, docker=not no_docker, image=image)
+    except AnalyzerError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(FAILURE_EXIT)
+    click.echo(f"job directory: {result.job_dir}")
+    if result.message:
+        click.echo(f"message: {result.message}")
+    for uri in result.outputs:
+        click.echo(uri)
+    sys.exit(result.exit_code)
+
+
 if __name__ == "__main__":
     main()

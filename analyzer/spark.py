@@ -55,10 +55,11 @@ def get_context(master: str | None = None, app_name: str = "monitor-analyzer"):
     java_options = (
         f"-Dlog4j2.configurationFile=file:{_log4j_config()} -Dlog4j.configurationFile=file:{_log4j_config()}"
     )
+    cores = os.environ.get("MONITOR_ANALYZER_CORES")  # the container's cgroup limit, set by its entrypoint
     conf = (
         SparkConf()
         .setAppName(app_name)
-        .setMaster(master or os.environ.get("SPARK_MASTER") or "local[*]")
+        .setMaster(master or os.environ.get("SPARK_MASTER") or (f"local[{cores}]" if cores else "local[*]"))
         # The driver JVM only schedules tasks and carries pickled states: C1-compiled code and the
         # serial collector start it seconds faster and cost nothing measurable later.
         .set("spark.driver.extraJavaOptions", f"{java_options} -XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
@@ -68,6 +69,9 @@ def get_context(master: str | None = None, app_name: str = "monitor-analyzer"):
         .set("spark.python.worker.reuse", "true")
         .set("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", "1g"))
     )
+    driver_host = os.environ.get("MONITOR_ANALYZER_DRIVER_HOST")
+    if driver_host:  # a multi-host job: executors on other hosts connect back to this name
+        conf.set("spark.driver.host", driver_host).set("spark.driver.bindAddress", "0.0.0.0")
     saved = _filter_jvm_stderr()
     try:
         context = SparkContext.getOrCreate(conf)

@@ -78,6 +78,7 @@ def write_atomic_with(path: str | Path, write: Callable[[BinaryIO], object]) -> 
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; reports are for whoever reads the output
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
