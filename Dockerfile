@@ -15,6 +15,7 @@ RUN apt-get update \
         python3 python3-venv ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 
+# Byte code is compiled here, once: a job imports pandas, pyarrow and PySpark at every start.
 # Optional inputs from `make image`: wheels built on the host from the pinned constraints (the
 # build then downloads nothing) and the host's CA bundle (pip behind a TLS-inspecting proxy).
 # Both stay in this stage.
@@ -33,7 +34,8 @@ RUN set -eu; \
     /opt/venv/bin/monitor-analyzer --help >/dev/null; \
     cd /opt/venv/lib/python3.11/site-packages/pyspark/jars; \
     grep -v '^#' /tmp/unused-jars.txt | while read -r pattern; do rm -f $pattern; done; \
-    find /opt/venv -name '__pycache__' -prune -exec rm -rf {} +
+    find /opt/venv -name '__pycache__' -prune -exec rm -rf {} +; \
+    /opt/venv/bin/python -m compileall -q -j 0 /opt/venv/lib/python3.11/site-packages >/dev/null || true
 
 # ---------------------------------------------------------------------------------------------
 FROM ${BASE_IMAGE}

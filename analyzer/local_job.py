@@ -46,11 +46,16 @@ def load_request(path: Path) -> dict:
     return request
 
 
+PROCESSING = OPT_ML + "/processing/"
+
+
 def under_job(job_dir: Path, container_path: str) -> Path:
-    path = Path(container_path)
-    if not path.is_absolute() or not str(path).startswith(OPT_ML + "/"):
-        raise ConfigError(f"LocalPath {container_path} is not under {OPT_ML}/")
-    return job_dir / path.relative_to(OPT_ML)
+    """Where a LocalPath lives in the job directory. As the Processing API requires, it must be
+    under /opt/ml/processing/ (``..`` resolved first: nothing may land outside the job)."""
+    path = os.path.normpath(container_path)
+    if not path.startswith(PROCESSING):
+        raise ConfigError(f"LocalPath {container_path} is not under {PROCESSING}")
+    return job_dir / Path(path).relative_to(OPT_ML)
 
 
 # -- moving data ----------------------------------------------------------------------------------
@@ -75,12 +80,13 @@ def fetch(uri: str, target: Path) -> int:
         bucket, prefix = split_s3(uri)
         client = s3_client()
         count = 0
+        folder = prefix.rsplit("/", 1)[0] + "/" if "/" in prefix else ""
         for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
             for item in page.get("Contents", []):
                 key = item["Key"]
-                relative = key[len(prefix) :].lstrip("/") or Path(key).name
                 if key.endswith("/"):
-                    continue
+                    continue  # a folder marker
+                relative = _relative_key(key, prefix, folder)
                 destination = target / relative
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 client.download_file(bucket, key, str(destination))
@@ -96,6 +102,19 @@ def fetch(uri: str, target: Path) -> int:
         shutil.copy2(source, target / source.name)
         return 1
     raise ConfigError(f"Input {uri} does not exist")
+
+
+def _relative_key(key: str, prefix: str, folder: str) -> str:
+    """Where an object under an S3Prefix lands: below the prefix when it names a folder
+    (``data/one`` or ``data/one/`` -> ``a.csv``, ``nested/b.csv``), its own name when it names the
+    object, and relative to the prefix's folder when it is part of a name (``data/a`` matches
+    ``data/a.csv`` -> ``a.csv`` and ``data/ab/x.csv`` -> ``ab/x.csv``)."""
+    rest = key[len(prefix) :]
+    if not rest:
+        return key.rsplit("/", 1)[-1]
+    if prefix.endswith("/") or rest.startswith("/"):
+        return rest.lstrip("/")
+    return key[len(folder) :]
 
 
 def publish(source: Path, uri: str) -> list[str]:
@@ -157,19 +176,17 @@ def write_config(request: dict, config_dir: Path, host: str, hosts: list[str]) -
 
 
 def run_in_process(request: dict, job_dir: Path) -> int:
-    """The analyzer on this machine, with the job directory as /opt/ml (one host)."""
+    """The analyzer on this machine, with the job directory as /opt/ml (one host, this user)."""
     from analyzer.container import main as entrypoint
 
     write_config(request, job_dir / "config", "algo-1", ["algo-1"])
-    previous = os.environ.get("OPT_ML")
-    os.environ["OPT_ML"] = str(job_dir)
+    saved = dict(os.environ)
+    os.environ.update(OPT_ML=str(job_dir), MONITOR_ANALYZER_KEEP_ROOT="1")
     try:
         return entrypoint((request.get("AppSpecification") or {}).get("ContainerArguments") or [])
-    finally:
-        if previous is None:
-            os.environ.pop("OPT_ML", None)
-        else:
-            os.environ["OPT_ML"] = previous
+    finally:  # the entrypoint sizes Spark through the environment: none of it outlives the job
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def pick_image(request: dict, image: str | None) -> str:
