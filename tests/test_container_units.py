@@ -9,10 +9,6 @@ from __future__ import annotations
 import json
 import os
 import pwd
-import socket
-import subprocess
-import sys
-import time
 import zlib
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +19,7 @@ from analyzer import container, local_job
 from analyzer.container import Hosts, Sizing, cgroup_cpus, cgroup_memory, container_sizing
 from analyzer.errors import ConfigError
 from analyzer.schedule_request import CAPTURE_FORMAT, execution_request, hour_prefixes
+from tests.helpers_aws import moto_server
 
 GiB = 1024**3
 OPT_ML = "/opt/ml"
@@ -443,49 +440,13 @@ def test_docker_run_args_with_an_entrypoint(tmp_path):
 BUCKET = "units"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory):
     """A moto S3 on loopback with one bucket; the AWS variables local_job's boto3 client picks up."""
-    port = free_port()
-    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("w")
-    server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    saved = dict(os.environ)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            assert server.poll() is None, "moto_server exited"
-            assert time.monotonic() < deadline, "moto_server did not start"
-            time.sleep(0.1)
-        for key in [k for k in os.environ if k.startswith("AWS_")]:
-            del os.environ[key]  # no profile, no real credentials: only the emulator
-        os.environ.update(
-            AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}",
-            AWS_ACCESS_KEY_ID="testing",
-            AWS_SECRET_ACCESS_KEY="testing",
-            AWS_DEFAULT_REGION="us-east-1",
-        )
+    with moto_server(tmp_path_factory.mktemp("moto")):
         client = local_job.s3_client()
         client.create_bucket(Bucket=BUCKET)
         yield client
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
 
 
 def put(client, key: str, body: str) -> None:

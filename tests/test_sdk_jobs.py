@@ -14,17 +14,14 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import socket
 import subprocess
-import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from analyzer.schedule_request import execution_request
+from tests.helpers_aws import moto_server
 from tests.helpers_capture import capture_record, event_id, iso
 from tests.test_container import IMAGE
 from tests.test_entrypoint import describe, run_cli
@@ -36,43 +33,14 @@ OUR_IMAGE_URI = "123456789012.dkr.ecr.us-east-1.amazonaws.com/monitor-analyzer:l
 BUCKET = "sdk-jobs"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def aws(tmp_path_factory):
-    """moto_server on loopback; the AWS variables every client (SDK, local-job) picks up."""
-    port = free_port()
-    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("w")
-    server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-        assert time.monotonic() < deadline, "moto_server did not start"
-        time.sleep(0.2)
-    saved = dict(os.environ)
-    os.environ.update(
-        AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}",
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION="us-east-1",
-        SAGEMAKER_SUPPRESS_V2_WARNING="1",
-    )
-    import boto3
+    """moto_server on loopback with the bucket the SDK uses."""
+    with moto_server(tmp_path_factory.mktemp("moto"), SAGEMAKER_SUPPRESS_V2_WARNING="1") as url:
+        import boto3
 
-    boto3.client("s3").create_bucket(Bucket=BUCKET)
-    yield port
-    os.environ.clear()
-    os.environ.update(saved)
-    server.terminate()
-    server.wait(timeout=10)
-    log.close()
+        boto3.client("s3").create_bucket(Bucket=BUCKET)
+        yield url
 
 
 @pytest.fixture
