@@ -83,6 +83,8 @@ bench: install
 	$(VPY) -m bench.capture_bench --records $(BENCH_RECORDS) --wide
 	$(VPY) -m bench.profile_bench --rows 200000 --cols 26
 	$(VPY) -m bench.quality_bench --records 100000 1000000
+	$(VPY) -m bench.schedule_bench --records 100000 1000000
+	$(MAKE) image && $(VPY) -m bench.container_bench --records 100000 1000000
 
 # The image, on any machine like ours: starts Docker, makes a debootstrap base when no registry
 # is reachable, builds offline from wheels of the pinned dependencies, prints the image size.

@@ -401,5 +401,14 @@ def local_job(request, image, no_docker, job_dir) -> None:
     sys.exit(result.exit_code)
 
 
+def _register_schedule() -> None:
+    from analyzer.schedule.commands import schedule
+
+    main.add_command(schedule)
+
+
+_register_schedule()
+
+
 if __name__ == "__main__":
     main()

@@ -18,9 +18,9 @@ import subprocess
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
 
 from analyzer.errors import ConfigError
+from analyzer.storage import fetch, publish
 
 log = logging.getLogger("monitor_analyzer.local_job")
 
@@ -56,86 +56,6 @@ def under_job(job_dir: Path, container_path: str) -> Path:
     if not path.startswith(PROCESSING):
         raise ConfigError(f"LocalPath {container_path} is not under {PROCESSING}")
     return job_dir / Path(path).relative_to(OPT_ML)
-
-
-# -- moving data ----------------------------------------------------------------------------------
-
-
-def s3_client():
-    import boto3
-
-    # boto3 honours AWS_ENDPOINT_URL (an emulator, a private endpoint) and the standard credential chain.
-    return boto3.client("s3")
-
-
-def split_s3(uri: str) -> tuple[str, str]:
-    parsed = urlparse(uri)
-    return parsed.netloc, parsed.path.lstrip("/")
-
-
-def fetch(uri: str, target: Path) -> int:
-    """Copy a file, a directory, or every object under an S3 prefix into ``target``; files copied."""
-    target.mkdir(parents=True, exist_ok=True)
-    if uri.startswith("s3://"):
-        bucket, prefix = split_s3(uri)
-        client = s3_client()
-        count = 0
-        folder = prefix.rsplit("/", 1)[0] + "/" if "/" in prefix else ""
-        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-            for item in page.get("Contents", []):
-                key = item["Key"]
-                if key.endswith("/"):
-                    continue  # a folder marker
-                relative = _relative_key(key, prefix, folder)
-                destination = target / relative
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                client.download_file(bucket, key, str(destination))
-                count += 1
-        if count == 0:
-            raise ConfigError(f"No objects under {uri}")
-        return count
-    source = Path(uri.removeprefix("file://"))
-    if source.is_dir():
-        shutil.copytree(source, target, dirs_exist_ok=True)
-        return sum(1 for p in source.rglob("*") if p.is_file())
-    if source.is_file():
-        shutil.copy2(source, target / source.name)
-        return 1
-    raise ConfigError(f"Input {uri} does not exist")
-
-
-def _relative_key(key: str, prefix: str, folder: str) -> str:
-    """Where an object under an S3Prefix lands: below the prefix when it names a folder
-    (``data/one`` or ``data/one/`` -> ``a.csv``, ``nested/b.csv``), its own name when it names the
-    object, and relative to the prefix's folder when it is part of a name (``data/a`` matches
-    ``data/a.csv`` -> ``a.csv`` and ``data/ab/x.csv`` -> ``ab/x.csv``)."""
-    rest = key[len(prefix) :]
-    if not rest:
-        return key.rsplit("/", 1)[-1]
-    if prefix.endswith("/") or rest.startswith("/"):
-        return rest.lstrip("/")
-    return key[len(folder) :]
-
-
-def publish(source: Path, uri: str) -> list[str]:
-    """Copy every file under ``source`` to the output URI (an S3 prefix or a directory)."""
-    files = sorted(p for p in source.rglob("*") if p.is_file()) if source.is_dir() else []
-    written = []
-    if uri.startswith("s3://"):
-        bucket, prefix = split_s3(uri)
-        client = s3_client()
-        for path in files:
-            key = "/".join(filter(None, [prefix.rstrip("/"), path.relative_to(source).as_posix()]))
-            client.upload_file(str(path), bucket, key)
-            written.append(f"s3://{bucket}/{key}")
-        return written
-    destination = Path(uri.removeprefix("file://"))
-    for path in files:
-        target = destination / path.relative_to(source)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target)
-        written.append(str(target))
-    return written
 
 
 # -- the job --------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import container, local_job
+from analyzer import container, local_job, storage
 from analyzer.container import Hosts, Sizing, cgroup_cpus, cgroup_memory, container_sizing
 from analyzer.errors import ConfigError
 from analyzer.schedule_request import CAPTURE_FORMAT, execution_request, hour_prefixes
@@ -309,28 +309,28 @@ def test_fetch_a_directory_keeps_relative_paths(tmp_path):
     write(source / "nested" / "deeper" / "b.csv", "2\n")
     write(source / "nested" / "c.json", "{}")
     target = tmp_path / "job" / "processing" / "input"
-    assert local_job.fetch(f"file://{source}", target) == 3
+    assert storage.fetch(f"file://{source}", target) == 3
     assert files_under(target) == {"a.csv": "1\n", "nested/deeper/b.csv": "2\n", "nested/c.json": "{}"}
     other = tmp_path / "plain"
-    assert local_job.fetch(str(source), other) == 3  # a plain path works as well
+    assert storage.fetch(str(source), other) == 3  # a plain path works as well
     assert files_under(other) == files_under(target)
 
 
 def test_fetch_a_file_puts_it_under_its_name(tmp_path):
     source = write(tmp_path / "data" / "statistics.json", '{"version": 0}')
     target = tmp_path / "baseline"
-    assert local_job.fetch(str(source), target) == 1
+    assert storage.fetch(str(source), target) == 1
     assert files_under(target) == {"statistics.json": '{"version": 0}'}
     again = tmp_path / "again"
-    assert local_job.fetch(f"file://{source}", again) == 1
+    assert storage.fetch(f"file://{source}", again) == 1
     assert files_under(again) == {"statistics.json": '{"version": 0}'}
 
 
 def test_fetch_a_missing_path_fails(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
-        local_job.fetch(f"file://{tmp_path}/missing", tmp_path / "target")
+        storage.fetch(f"file://{tmp_path}/missing", tmp_path / "target")
     with pytest.raises(ConfigError, match="does not exist"):
-        local_job.fetch(str(tmp_path / "missing.csv"), tmp_path / "target")
+        storage.fetch(str(tmp_path / "missing.csv"), tmp_path / "target")
 
 
 def test_publish_to_a_directory(tmp_path):
@@ -339,7 +339,7 @@ def test_publish_to_a_directory(tmp_path):
     write(source / "constraints.json", "c")
     write(source / "sub" / "extra.txt", "e")
     destination = tmp_path / "results"
-    written = local_job.publish(source, f"file://{destination}")
+    written = storage.publish(source, f"file://{destination}")
     assert written == [
         str(destination / "constraints.json"),
         str(destination / "statistics.json"),
@@ -347,9 +347,9 @@ def test_publish_to_a_directory(tmp_path):
     ]
     assert files_under(destination) == {"constraints.json": "c", "statistics.json": "s", "sub/extra.txt": "e"}
     plain = tmp_path / "plain"
-    assert len(local_job.publish(source, str(plain))) == 3
+    assert len(storage.publish(source, str(plain))) == 3
     assert files_under(plain) == files_under(destination)
-    assert local_job.publish(tmp_path / "nothing", str(tmp_path / "empty")) == []
+    assert storage.publish(tmp_path / "nothing", str(tmp_path / "empty")) == []
 
 
 @pytest.mark.parametrize(
@@ -444,7 +444,7 @@ BUCKET = "units"
 def s3(tmp_path_factory):
     """A moto S3 on loopback with one bucket; the AWS variables local_job's boto3 client picks up."""
     with moto_server(tmp_path_factory.mktemp("moto")):
-        client = local_job.s3_client()
+        client = storage.s3_client()
         client.create_bucket(Bucket=BUCKET)
         yield client
 
@@ -459,37 +459,37 @@ def test_fetch_an_s3_prefix_keeps_relative_keys(s3, tmp_path):
     put(s3, "data/one/folder/", "")  # a console "folder" marker: no file
     put(s3, "data/other/c.csv", "c")
     target = tmp_path / "input"
-    assert local_job.fetch(f"s3://{BUCKET}/data/one", target) == 2
+    assert storage.fetch(f"s3://{BUCKET}/data/one", target) == 2
     assert files_under(target) == {"a.csv": "a", "nested/b.csv": "b"}
     slash = tmp_path / "slash"
-    assert local_job.fetch(f"s3://{BUCKET}/data/one/", slash) == 2
+    assert storage.fetch(f"s3://{BUCKET}/data/one/", slash) == 2
     assert files_under(slash) == files_under(target)
 
 
 def test_fetch_an_s3_object_puts_it_under_its_basename(s3, tmp_path):
     put(s3, "baselining/results/constraints.json", '{"features": []}')
     target = tmp_path / "baseline" / "constraints"
-    assert local_job.fetch(f"s3://{BUCKET}/baselining/results/constraints.json", target) == 1
+    assert storage.fetch(f"s3://{BUCKET}/baselining/results/constraints.json", target) == 1
     assert files_under(target) == {"constraints.json": '{"features": []}'}
 
 
 def test_fetch_an_empty_s3_prefix_fails(s3, tmp_path):
     with pytest.raises(ConfigError, match="No objects under"):
-        local_job.fetch(f"s3://{BUCKET}/nothing/here", tmp_path / "input")
+        storage.fetch(f"s3://{BUCKET}/nothing/here", tmp_path / "input")
 
 
 def test_publish_to_s3(s3, tmp_path):
     source = tmp_path / "output"
     write(source / "statistics.json", "s")
     write(source / "sub" / "constraints.json", "c")
-    written = local_job.publish(source, f"s3://{BUCKET}/out/")
+    written = storage.publish(source, f"s3://{BUCKET}/out/")
     assert written == [f"s3://{BUCKET}/out/statistics.json", f"s3://{BUCKET}/out/sub/constraints.json"]
     listed = s3.list_objects_v2(Bucket=BUCKET, Prefix="out/")["Contents"]
     assert sorted(o["Key"] for o in listed) == ["out/statistics.json", "out/sub/constraints.json"]
     body = s3.get_object(Bucket=BUCKET, Key="out/sub/constraints.json")["Body"].read()
     assert body == b"c"
     back = tmp_path / "back"
-    assert local_job.fetch(f"s3://{BUCKET}/out", back) == 2  # the round trip keeps the layout
+    assert storage.fetch(f"s3://{BUCKET}/out", back) == 2  # the round trip keeps the layout
     assert files_under(back) == files_under(source)
 
 
@@ -742,9 +742,9 @@ def test_fetch_a_prefix_that_is_part_of_a_name(s3, tmp_path):
     put(s3, "part/ab/x.csv", "x")
     put(s3, "part/base/constraints.json", "c")
     put(s3, "part/base/constraints.json.bak", "old")
-    assert local_job.fetch(f"s3://{BUCKET}/part/a", tmp_path / "names") == 2
+    assert storage.fetch(f"s3://{BUCKET}/part/a", tmp_path / "names") == 2
     assert files_under(tmp_path / "names") == {"a.csv": "a", "ab/x.csv": "x"}
-    assert local_job.fetch(f"s3://{BUCKET}/part/base/constraints.json", tmp_path / "object") == 2
+    assert storage.fetch(f"s3://{BUCKET}/part/base/constraints.json", tmp_path / "object") == 2
     assert files_under(tmp_path / "object") == {"constraints.json": "c", "constraints.json.bak": "old"}
 
 

@@ -1,0 +1,1 @@
+"""Scheduled monitoring outside (and for) SageMaker: cron ticks, windows, executions, history."""

@@ -1,0 +1,150 @@
+"""Reading and writing where users keep their data: a local path, ``file://`` or ``s3://``.
+
+S3 goes through boto3, so the standard credential chain applies and ``AWS_ENDPOINT_URL`` (an
+emulator, a private endpoint) is honoured; nothing about credentials is ever logged.
+"""
+
+from __future__ import annotations
+
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlparse
+
+from analyzer.errors import ConfigError
+from analyzer.writers import write_atomic
+
+DOWNLOAD_THREADS = 8
+
+# -- moving data ----------------------------------------------------------------------------------
+
+
+def s3_client():
+    import boto3
+
+    # boto3 honours AWS_ENDPOINT_URL (an emulator, a private endpoint) and the standard credential chain.
+    return boto3.client("s3")
+
+
+def split_s3(uri: str) -> tuple[str, str]:
+    parsed = urlparse(uri)
+    return parsed.netloc, parsed.path.lstrip("/")
+
+
+def fetch(uri: str, target: Path) -> int:
+    """Copy a file, a directory, or every object under an S3 prefix into ``target``; files copied."""
+    target.mkdir(parents=True, exist_ok=True)
+    if uri.startswith("s3://"):
+        bucket, prefix = split_s3(uri)
+        client = s3_client()
+        folder = prefix.rsplit("/", 1)[0] + "/" if "/" in prefix else ""
+        jobs = []
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                key = item["Key"]
+                if not key.endswith("/"):  # a folder marker holds nothing
+                    destination = target / _relative_key(key, prefix, folder)
+                    destination.parent.mkdir(parents=True, exist_ok=True)
+                    jobs.append((key, str(destination)))
+        if not jobs:
+            raise ConfigError(f"No objects under {uri}")
+        # An hour of capture is many small objects: download them side by side (clients are thread-safe).
+        with ThreadPoolExecutor(DOWNLOAD_THREADS) as pool:
+            list(pool.map(lambda job: client.download_file(bucket, *job), jobs))
+        return len(jobs)
+    source = Path(uri.removeprefix("file://"))
+    if source.is_dir():
+        shutil.copytree(source, target, dirs_exist_ok=True)
+        return sum(1 for p in source.rglob("*") if p.is_file())
+    if source.is_file():
+        shutil.copy2(source, target / source.name)
+        return 1
+    raise ConfigError(f"Input {uri} does not exist")
+
+
+def _relative_key(key: str, prefix: str, folder: str) -> str:
+    """Where an object under an S3Prefix lands: below the prefix when it names a folder
+    (``data/one`` or ``data/one/`` -> ``a.csv``, ``nested/b.csv``), its own name when it names the
+    object, and relative to the prefix's folder when it is part of a name (``data/a`` matches
+    ``data/a.csv`` -> ``a.csv`` and ``data/ab/x.csv`` -> ``ab/x.csv``)."""
+    rest = key[len(prefix) :]
+    if not rest:
+        return key.rsplit("/", 1)[-1]
+    if prefix.endswith("/") or rest.startswith("/"):
+        return rest.lstrip("/")
+    return key[len(folder) :]
+
+
+def publish(source: Path, uri: str) -> list[str]:
+    """Copy every file under ``source`` to the output URI (an S3 prefix or a directory)."""
+    files = sorted(p for p in source.rglob("*") if p.is_file()) if source.is_dir() else []
+    written = []
+    if uri.startswith("s3://"):
+        bucket, prefix = split_s3(uri)
+        client = s3_client()
+        for path in files:
+            key = "/".join(filter(None, [prefix.rstrip("/"), path.relative_to(source).as_posix()]))
+            client.upload_file(str(path), bucket, key)
+            written.append(f"s3://{bucket}/{key}")
+        return written
+    destination = Path(uri.removeprefix("file://"))
+    for path in files:
+        target = destination / path.relative_to(source)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+        written.append(str(target))
+    return written
+
+
+def is_s3(uri: str) -> bool:
+    return str(uri).startswith("s3://")
+
+
+def local(uri: str) -> Path:
+    return Path(str(uri).removeprefix("file://"))
+
+
+def join(uri: str, *parts: str) -> str:
+    return "/".join([str(uri).rstrip("/"), *(p.strip("/") for p in parts if p)])
+
+
+def read_text(uri: str) -> str | None:
+    """The object's text, or None when it does not exist."""
+    if is_s3(uri):
+        bucket, key = split_s3(uri)
+        client = s3_client()
+        try:
+            return client.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
+        except client.exceptions.NoSuchKey:
+            return None
+    path = local(uri)
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def write_text(uri: str, text: str) -> None:
+    if is_s3(uri):
+        bucket, key = split_s3(uri)
+        s3_client().put_object(Bucket=bucket, Key=key, Body=text.encode("utf-8"))
+    else:
+        write_atomic(local(uri), text)
+
+
+def list_names(uri: str) -> list[str]:
+    """Paths of every file under the prefix or directory, relative to it, sorted."""
+    if is_s3(uri):
+        bucket, prefix = split_s3(uri.rstrip("/") + "/")
+        client = s3_client()
+        names = []
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            names += [
+                item["Key"][len(prefix) :]
+                for item in page.get("Contents", [])
+                if not item["Key"].endswith("/")
+            ]
+        return sorted(names)
+    root = local(uri)
+    return (
+        sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+        if root.is_dir()
+        else []
+    )
