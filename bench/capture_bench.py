@@ -16,7 +16,6 @@ bench/results/capture.jsonl with the machine's cores and memory.
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 import time
@@ -28,7 +27,7 @@ import numpy as np
 import pandas as pd
 import psutil
 
-from bench.results_file import append_result
+from bench.results_file import append_result, bench_arguments
 
 CLI = Path(sys.executable).with_name("monitor-analyzer")
 CATEGORIES = ["red", "green", "blue", "cyan", "magenta", "yellow"]
@@ -202,14 +201,11 @@ def dataset(workdir: Path, records: int, features: int, drift: bool) -> tuple[Pa
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--records", type=int, nargs="*", default=[100_000, 1_000_000])
-    parser.add_argument("--features", type=int, default=25)
-    parser.add_argument("--wide", action="store_true", help="also 2,000 features x 100k records")
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/monitor-analyzer-bench"))
-    args = parser.parse_args()
+    def wide_options(parser) -> None:
+        parser.add_argument("--features", type=int, default=25)
+        parser.add_argument("--wide", action="store_true", help="also 2,000 features x 100k records")
+
+    args = bench_arguments(__doc__, [100_000, 1_000_000], wide_options)
     cases = [(n, args.features) for n in args.records] + ([(100_000, 2000)] if args.wide else [])
     for records, features in cases:
         base, _ = dataset(args.workdir, records, features, drift=False)

@@ -11,7 +11,6 @@ the same bytes, and appends the figures to bench/results/container.jsonl with th
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import subprocess
@@ -20,7 +19,7 @@ import time
 from pathlib import Path
 
 from bench.capture_bench import dataset
-from bench.results_file import append_result
+from bench.results_file import append_result, bench_arguments
 
 CLI = Path(sys.executable).with_name("monitor-analyzer")
 IMAGE = "monitor-analyzer:latest"
@@ -59,12 +58,7 @@ def run_both(root: Path, environment: dict, data: Path) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--records", type=int, nargs="*", default=[100_000])
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/monitor-analyzer-bench"))
-    args = parser.parse_args()
+    args = bench_arguments(__doc__, [100_000])
     size = int(subprocess.run(["docker", "image", "inspect", "-f", "{{.Size}}", IMAGE], capture_output=True,
                               text=True, check=True).stdout)  # fmt: skip
     for records in args.records:

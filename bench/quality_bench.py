@@ -14,7 +14,6 @@ figures to bench/results/quality.jsonl.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
@@ -23,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from bench.capture_bench import timed_cli
-from bench.results_file import append_result
+from bench.results_file import append_result, bench_arguments
 
 
 def generate(root: Path, records: int, seed: int = 5) -> tuple[Path, Path, Path]:
@@ -143,12 +142,7 @@ def run_case(workdir: Path, records: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--records", type=int, nargs="*", default=[100_000, 1_000_000])
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/monitor-analyzer-bench"))
-    args = parser.parse_args()
+    args = bench_arguments(__doc__, [100_000, 1_000_000])
     for records in args.records:
         run_case(args.workdir, records)
 

@@ -23,3 +23,15 @@ def append_result(name: str, record: dict) -> Path:
     with path.open("a") as f:
         f.write(json.dumps(record) + "\n")
     return path
+
+
+def bench_arguments(doc: str, records: list[int], extra=None):
+    """The options every benchmark takes: --records (sizes) and --workdir (generated data, reused)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, nargs="*", default=records)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/monitor-analyzer-bench"))
+    if extra:
+        extra(parser)
+    return parser.parse_args()

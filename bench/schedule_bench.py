@@ -11,7 +11,6 @@ Appends the figures to bench/results/schedule.jsonl.
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import subprocess
 import sys
@@ -20,7 +19,7 @@ import time
 from pathlib import Path
 
 from bench.capture_bench import dataset
-from bench.results_file import append_result
+from bench.results_file import append_result, bench_arguments
 
 CLI = Path(sys.executable).with_name("monitor-analyzer")
 BUCKET = "bench"
@@ -35,12 +34,7 @@ def timed(*args: str) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--records", type=int, nargs="*", default=[100_000])
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/monitor-analyzer-bench"))
-    args = parser.parse_args()
+    args = bench_arguments(__doc__, [100_000])
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     import boto3
 
