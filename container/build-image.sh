@@ -14,7 +14,7 @@ set -euo pipefail
 
 IMAGE="${1:-${IMAGE:-monitor-analyzer:latest}}"
 BASE_IMAGE="${BASE_IMAGE:-debian:bookworm-slim}"
-LOCAL_BASE="monitor-analyzer-base:bookworm"
+LOCAL_BASE="${LOCAL_BASE:-monitor-analyzer-base:bookworm}"
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 SETUPTOOLS=80.9.0  # the image's build backend, pinned like everything else
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
