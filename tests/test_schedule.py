@@ -243,9 +243,11 @@ def test_backfill_three_hours_reports_history_metrics_and_a_no_op_rerun(aws, gol
     by_hour = {p["Timestamp"].astimezone(UTC).hour: p["Maximum"] for p in drift}
     assert by_hour[10] == 0.0 and by_hour[11] > 0.5  # metric_time = the window's start
 
-    again = run_cli(*schedule_args(locations, *window))
+    secret = "Sup3r-Secret-Key-Value"  # the emulator takes any key; the logs must never show it
+    again = run_cli("-v", *schedule_args(locations, *window), env={"AWS_SECRET_ACCESS_KEY": secret})
     assert again.returncode == 0, describe(again)
     assert "not run again" in again.stderr
+    assert secret not in again.stderr + again.stdout
     assert objects(s3, reports) == written  # nothing rewritten
     forced = run_cli(
         *schedule_args(locations, "--backfill", "2026-11-22T10:00:00Z", "2026-11-22T11:00:00Z", "--force")
