@@ -6,15 +6,22 @@ emulator, a private endpoint) is honoured; nothing about credentials is ever log
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlparse
 
-from analyzer.errors import ConfigError
+from analyzer.errors import ConfigError, InputError
 from analyzer.writers import write_atomic
 
 DOWNLOAD_THREADS = 8
+
+
+class StorageError(InputError):
+    """Reading or writing a location failed (missing bucket, access denied, ...)."""
+
 
 # -- moving data ----------------------------------------------------------------------------------
 
@@ -35,23 +42,32 @@ def fetch(uri: str, target: Path) -> int:
     """Copy a file, a directory, or every object under an S3 prefix into ``target``; files copied."""
     target.mkdir(parents=True, exist_ok=True)
     if uri.startswith("s3://"):
-        bucket, prefix = split_s3(uri)
-        client = s3_client()
-        folder = prefix.rsplit("/", 1)[0] + "/" if "/" in prefix else ""
-        jobs = []
-        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-            for item in page.get("Contents", []):
-                key = item["Key"]
-                if not key.endswith("/"):  # a folder marker holds nothing
-                    destination = target / _relative_key(key, prefix, folder)
-                    destination.parent.mkdir(parents=True, exist_ok=True)
-                    jobs.append((key, str(destination)))
-        if not jobs:
-            raise ConfigError(f"No objects under {uri}")
-        # An hour of capture is many small objects: download them side by side (clients are thread-safe).
-        with ThreadPoolExecutor(DOWNLOAD_THREADS) as pool:
-            list(pool.map(lambda job: client.download_file(bucket, *job), jobs))
-        return len(jobs)
+        with s3_errors(uri):
+            return _fetch_s3(uri, target)
+    return _fetch_local(uri, target)
+
+
+def _fetch_s3(uri: str, target: Path) -> int:
+    bucket, prefix = split_s3(uri)
+    client = s3_client()
+    folder = prefix.rsplit("/", 1)[0] + "/" if "/" in prefix else ""
+    jobs = []
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            key = item["Key"]
+            if not key.endswith("/"):  # a folder marker holds nothing
+                destination = target / _relative_key(key, prefix, folder)
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                jobs.append((key, str(destination)))
+    if not jobs:
+        raise ConfigError(f"No objects under {uri}")
+    # An hour of capture is many small objects: download them side by side (clients are thread-safe).
+    with ThreadPoolExecutor(DOWNLOAD_THREADS) as pool:
+        list(pool.map(lambda job: client.download_file(bucket, *job), jobs))
+    return len(jobs)
+
+
+def _fetch_local(uri: str, target: Path) -> int:
     source = Path(uri.removeprefix("file://"))
     if source.is_dir():
         shutil.copytree(source, target, dirs_exist_ok=True)
@@ -82,10 +98,11 @@ def publish(source: Path, uri: str) -> list[str]:
     if uri.startswith("s3://"):
         bucket, prefix = split_s3(uri)
         client = s3_client()
-        for path in files:
-            key = "/".join(filter(None, [prefix.rstrip("/"), path.relative_to(source).as_posix()]))
-            client.upload_file(str(path), bucket, key)
-            written.append(f"s3://{bucket}/{key}")
+        with s3_errors(uri):
+            for path in files:
+                key = "/".join(filter(None, [prefix.rstrip("/"), path.relative_to(source).as_posix()]))
+                client.upload_file(str(path), bucket, key)
+                written.append(f"s3://{bucket}/{key}")
         return written
     destination = Path(uri.removeprefix("file://"))
     for path in files:
@@ -108,15 +125,30 @@ def join(uri: str, *parts: str) -> str:
     return "/".join([str(uri).rstrip("/"), *(p.strip("/") for p in parts if p)])
 
 
+@contextlib.contextmanager
+def s3_errors(uri: str) -> Iterator[None]:
+    """An S3 failure (no such bucket, access denied, throttling) as a one-line error naming the URI."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except ClientError as e:
+        error = e.response.get("Error", {})
+        raise StorageError(f"S3 {error.get('Code', 'error')} for {uri}: {error.get('Message', e)}") from e
+    except BotoCoreError as e:
+        raise StorageError(f"S3 request for {uri} failed: {e}") from e
+
+
 def read_text(uri: str) -> str | None:
     """The object's text, or None when it does not exist."""
     if is_s3(uri):
         bucket, key = split_s3(uri)
         client = s3_client()
-        try:
-            return client.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
-        except client.exceptions.NoSuchKey:
-            return None
+        with s3_errors(uri):
+            try:
+                return client.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
+            except client.exceptions.NoSuchKey:
+                return None
     path = local(uri)
     return path.read_text(encoding="utf-8") if path.is_file() else None
 
@@ -124,7 +156,8 @@ def read_text(uri: str) -> str | None:
 def write_text(uri: str, text: str) -> None:
     if is_s3(uri):
         bucket, key = split_s3(uri)
-        s3_client().put_object(Bucket=bucket, Key=key, Body=text.encode("utf-8"))
+        with s3_errors(uri):
+            s3_client().put_object(Bucket=bucket, Key=key, Body=text.encode("utf-8"))
     else:
         write_atomic(local(uri), text)
 

@@ -28,7 +28,8 @@ def _field(text: str, low: int, high: int, names: dict[str, int] | None = None) 
     values: set[int] = set()
     for part in text.upper().split(","):
         step = 1
-        if "/" in part:
+        stepped = "/" in part  # of this list item only: "1,5/20" is {1} and {5, 25, 45}
+        if stepped:
             part, step_text = part.split("/", 1)
             step = int(step_text)
             if step < 1:
@@ -40,7 +41,7 @@ def _field(text: str, low: int, high: int, names: dict[str, int] | None = None) 
             start, end = _number(a, names), _number(b, names)
         else:
             start = _number(part, names)
-            end = high if "/" in text else start
+            end = high if stepped else start
         if not (low <= start <= high and low <= end <= high and start <= end):
             raise ValueError(f"{part} outside {low}-{high}")
         values.update(range(start, end + 1, step))
@@ -99,8 +100,9 @@ class Cron:
                 _field(month, 1, 12, MONTHS),
                 weekdays,
                 years,
-                any_day=day in ("*", "?"),
-                any_weekday=weekday in ("*", "?"),
+                # As in Vixie cron: a field starting with * (such as */2) does not restrict the day.
+                any_day=day.startswith(("*", "?")),
+                any_weekday=weekday.startswith(("*", "?")),
             )
         except ValueError as e:
             raise ConfigError(
@@ -109,14 +111,10 @@ class Cron:
             ) from None
 
     def _day_matches(self, moment: datetime) -> bool:
-        weekday = (moment.weekday() + 1) % 7
-        if self.any_day and self.any_weekday:
-            return True
-        if self.any_day:
-            return weekday in self.weekdays
-        if self.any_weekday:
-            return moment.day in self.days
-        return moment.day in self.days or weekday in self.weekdays  # classic cron: either matches
+        in_day, in_week = moment.day in self.days, (moment.weekday() + 1) % 7 in self.weekdays
+        if self.any_day or self.any_weekday:  # a starred field (*, ?, */2) restricts with AND
+            return in_day and in_week
+        return in_day or in_week  # both restricted: either matches, as in classic cron
 
     def matches(self, moment: datetime) -> bool:
         return (

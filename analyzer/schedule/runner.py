@@ -229,7 +229,17 @@ def run_window(spec: ScheduleSpec, window: Window, force: bool = False, spark=No
             history_uri(spec, window),
             Execution(iso(window.start), iso(window.end), iso(window.tick), IN_PROGRESS).to_json(),
         )
-        execution = _execute(spec, window, spark)
+        try:
+            execution = _execute(spec, window, spark)
+        except Exception as e:  # anything unforeseen still ends as a recorded failure, not a silent gap
+            log.exception("Window %s failed", window)
+            execution = Execution(
+                iso(window.start),
+                iso(window.end),
+                iso(window.tick),
+                FAILED,
+                failure_reason=f"{type(e).__name__}: {e}",
+            )
         execution.seconds = round(time.monotonic() - started, 2)
         storage.write_text(history_uri(spec, window), execution.to_json())
         log.info(
@@ -293,15 +303,20 @@ def _execute(spec: ScheduleSpec, window: Window, spark) -> Execution:
             return replace(base, failure_reason=str(e))
         report = window.report(spec)
         storage.publish(work / "report", report)
+        note = None
         if spec.publish_cloudwatch and result.metrics:
-            put_metrics(
-                result.metrics, spec.namespace or (MODEL_NAMESPACE if spec.quality else DATA_NAMESPACE)
-            )
+            namespace = spec.namespace or (MODEL_NAMESPACE if spec.quality else DATA_NAMESPACE)
+            try:
+                put_metrics(result.metrics, namespace)
+            except Exception as e:  # the report stands; its record says the metrics are missing
+                log.error("Window %s: CloudWatch metrics not published: %s", window, e)
+                note = f"metrics not published: {type(e).__name__}: {e}"
         count = len(result.violations or [])
         return replace(
             base,
             status=WITH_VIOLATIONS if count else COMPLETED,
             report=report,
+            failure_reason=note,
             records=result.statistics.get("dataset", {}).get("item_count"),
             violations=count,
         )
@@ -375,7 +390,10 @@ def run_forever(
         log.info("Next execution at %s", iso(tick))
         while (wait := (tick - clock.now()).total_seconds()) > 0:
             clock.sleep(min(wait, 60))
-        execute(Window.of(spec, tick))
+        try:
+            execute(Window.of(spec, tick))
+        except Exception:  # a long-running scheduler outlives one bad tick (S3 down, ...)
+            log.exception("The execution of the tick %s failed; waiting for the next tick", iso(tick))
         done += 1
         last = tick
     return done
