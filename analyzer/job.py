@@ -20,7 +20,7 @@ from analyzer.scripts import load_postprocessor, load_preprocessor
 from analyzer.statistics import build_statistics
 from analyzer.suggest import SuggestSettings, suggest_constraints
 from analyzer.window import TimeWindow
-from analyzer.writers import write_json
+from analyzer.writers import remove_stale_temporaries, write_json
 
 log = logging.getLogger("monitor_analyzer.job")
 
@@ -112,6 +112,8 @@ def run_job(
     """Profile the dataset; suggest constraints; with a baseline, check it and write the violations.
     Model-quality jobs and ground-truth merges go to their own modules."""
     started = time.monotonic()
+    for name in (STATISTICS_FILE, CONSTRAINTS_FILE, VIOLATIONS_FILE):  # what a killed run left half-written
+        remove_stale_temporaries(config.output_path / name)
     if config.ground_truth_source is not None:
         from analyzer.merge import run_merge_job
 

@@ -216,7 +216,7 @@ def part_path(target: str, start: int) -> str:
     """Where a split of a large capture file writes its merged lines before they are joined
     (hidden: the analyzer never reads a part left by a killed run)."""
     path = Path(target)
-    return str(path.with_name(f".{path.name}.part-{start:015d}"))
+    return str(path.with_name(f"_{path.name}.part-{start:015d}"))
 
 
 def merge_files(

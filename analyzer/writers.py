@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import json
 import math
 import os
@@ -72,6 +73,7 @@ def write_atomic_with(path: str | Path, write: Callable[[BinaryIO], object]) -> 
     """``write(binary file)`` fills a temporary file that is synced and renamed into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -84,6 +86,14 @@ def write_atomic_with(path: str | Path, write: Callable[[BinaryIO], object]) -> 
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def remove_stale_temporaries(path: str | Path) -> None:
+    """Temporary files a killed writer of ``path`` left behind (only ever hidden, never the file)."""
+    path = Path(path)
+    if path.parent.is_dir():
+        for stale in path.parent.glob(f".{glob.escape(path.name)}.*"):
+            stale.unlink(missing_ok=True)
 
 
 def write_json(path: str | Path, value: Any) -> Path:
