@@ -9,12 +9,12 @@ from pathlib import Path
 import click
 
 from analyzer import contract
+from analyzer.cli_support import fail, with_options
 from analyzer.errors import AnalyzerError
 from analyzer.formats import CAPTURE, CSV, JSON, MERGE, PARQUET, DatasetFormat
 from analyzer.writers import write_message
 
 log = logging.getLogger("monitor_analyzer")
-FAILURE_EXIT = 255
 
 FORMAT_CHOICES = {"csv": CSV, "json": JSON, "parquet": PARQUET, "capture": CAPTURE, "merged": MERGE}
 
@@ -41,8 +41,7 @@ def finish(run, message_file: Path | None) -> None:
         log.error("Exception performing analysis: %s", cause, exc_info=not isinstance(e, AnalyzerError))
         if message_file is not None and not message_file.exists():
             write_message(message_file, cause)
-        click.echo(f"error: {cause}", err=True)
-        sys.exit(FAILURE_EXIT)
+        fail(cause)
     if message_file is not None:
         write_message(message_file, result.message)
         log.info("Write to file %s.", message_file)
@@ -139,9 +138,7 @@ def dataset_options(command):
             help="auto: small inputs in this process, larger ones on Spark; same results either way.",
         ),
     ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+    return with_options(command, options)
 
 
 def quality_options(command):
@@ -182,9 +179,7 @@ def quality_options(command):
             help="Seed of the standard-deviation subsamples.",
         ),
     ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+    return with_options(command, options)
 
 
 def quality_config(options: dict) -> dict:
@@ -391,8 +386,7 @@ def local_job(request, image, no_docker, job_dir) -> None:
     try:
         result = run_local_job(document, job_dir, docker=not no_docker, image=image)
     except AnalyzerError as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(FAILURE_EXIT)
+        fail(e)
     click.echo(f"job directory: {result.job_dir}")
     if result.message:
         click.echo(f"message: {result.message}")

@@ -26,12 +26,12 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.json as pajson
 
 from analyzer.contract import JobConfig
 from analyzer.errors import ConfigError, InputError
 from analyzer.ledger import Ledger, Location
 from analyzer.profile_job import LOCAL_MAX_BYTES
+from analyzer.readers.capture_columnar import Declined, inside_window, read_json_table
 from analyzer.readers.lines import decode, split_lines
 from analyzer.sources import Split, group_splits, list_files, plan_splits, read_split, split_bytes_setting
 from analyzer.spark import get_context, progress
@@ -60,10 +60,6 @@ _LABELS = pa.schema(
         ("eventMetadata", pa.struct([("eventId", pa.string())])),
     ]
 )
-
-
-class Declined(Exception):  # noqa: N818 - a signal to merge the file line by line
-    pass
 
 
 TASK_BYTES = 64 * 1024 * 1024
@@ -127,14 +123,7 @@ def load_ground_truth(source: Path) -> GroundTruth:
 
 def _json_table(data: bytes, schema: pa.Schema, rows: int) -> pa.Table:
     """The JSON lines as a table of the schema's fields, or Declined (a line that does not parse)."""
-    try:
-        table = pajson.read_json(
-            pa.BufferReader(data),
-            read_options=pajson.ReadOptions(use_threads=False, block_size=max(len(data) + 1, 1 << 20)),
-            parse_options=pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"),
-        )
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
-        raise Declined(str(e)) from e
+    table = read_json_table(data, schema)
     if table.num_rows != rows:
         raise Declined("line count")
     return table
@@ -296,16 +285,7 @@ def _merge_columnar(split: Split, data: bytes, merging: Merging) -> list[bytes]:
         raise Declined("records without an id")
     keep = np.ones(len(lines), dtype=bool)
     if window is not None:
-        try:
-            moments = pc.cast(pc.struct_field(metadata, [2]), pa.timestamp("us", tz="UTC"))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
-            raise Declined(f"inferenceTime: {e}") from e
-        inside = pa.array(np.ones(len(lines), dtype=bool))
-        if window.start is not None:
-            inside = pc.and_kleene(inside, pc.greater_equal(moments, pa.scalar(window.start, moments.type)))
-        if window.end is not None:
-            inside = pc.and_kleene(inside, pc.less(moments, pa.scalar(window.end, moments.type)))
-        keep = np.asarray(pc.fill_null(inside, True), dtype=bool)  # no inferenceTime: kept
+        keep = np.asarray(inside_window(pc.struct_field(metadata, [2]), window), dtype=bool)
     ledger = result.ledger
     ledger.records_read += len(lines)
     ledger.split_lines[(split.path, split.start)] = len(lines)  # for file:line of later splits

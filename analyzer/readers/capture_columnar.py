@@ -69,32 +69,41 @@ def _csv_fields(data: pa.ChunkedArray) -> list[pa.Array]:
     return [values.take(starts + j) for j in range(width)]
 
 
-def read_columnar(data: bytes, plan: ReadPlan, ledger: Ledger, parts: list[str]) -> Batch | None:
-    """The split as one batch, or raise Declined."""
+def read_json_table(data: bytes, schema: pa.Schema) -> pa.Table:
+    """JSON lines as a table of the schema's fields (others ignored), or Declined."""
     try:
-        table = pajson.read_json(
+        return pajson.read_json(
             pa.BufferReader(data),
             read_options=pajson.ReadOptions(use_threads=False, block_size=max(len(data) + 1, 1 << 20)),
-            parse_options=pajson.ParseOptions(
-                explicit_schema=_schema(parts, plan.ground_truth), unexpected_field_behavior="ignore"
-            ),
+            parse_options=pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
         raise Declined(str(e)) from e
+
+
+def inside_window(times, window) -> pa.Array:
+    """Which inferenceTime values lie in [start, end); a record without one is kept (nothing to
+    filter on). A time that does not parse declines: the record reader reports it with its line."""
+    try:
+        moments = pc.cast(times, pa.timestamp("us", tz="UTC"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
+        raise Declined(f"inferenceTime: {e}") from e
+    keep = pa.array(np.ones(len(moments), dtype=bool))
+    if window.start is not None:
+        keep = pc.and_kleene(keep, pc.greater_equal(moments, pa.scalar(window.start, moments.type)))
+    if window.end is not None:
+        keep = pc.and_kleene(keep, pc.less(moments, pa.scalar(window.end, moments.type)))
+    return pc.fill_null(keep, True)
+
+
+def read_columnar(data: bytes, plan: ReadPlan, ledger: Ledger, parts: list[str]) -> Batch | None:
+    """The split as one batch, or raise Declined."""
+    table = read_json_table(data, _schema(parts, plan.ground_truth))
     metadata = table.column("eventMetadata")
     dropped: list[tuple[str, int]] = []
     keep = pa.array([True] * len(table), pa.bool_())
     if plan.window is not None:  # first the window, then shadow traffic, as the record reader counts
-        times = pc.struct_field(metadata, [1])
-        try:
-            moments = pc.cast(times, pa.timestamp("us", tz="UTC"))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
-            raise Declined(f"inferenceTime: {e}") from e
-        if plan.window.start is not None:
-            keep = pc.and_kleene(keep, pc.greater_equal(moments, pa.scalar(plan.window.start, moments.type)))
-        if plan.window.end is not None:
-            keep = pc.and_kleene(keep, pc.less(moments, pa.scalar(plan.window.end, moments.type)))
-        keep = pc.fill_null(keep, True)  # no inferenceTime: nothing to filter on, kept
+        keep = inside_window(pc.struct_field(metadata, [1]), plan.window)
         outside = len(table) - pc.sum(keep).as_py()
         if outside:
             dropped.append((f"inferenceTime outside the window {plan.window}", outside))

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 
 import click
 
+from analyzer.cli_support import fail
 from analyzer.errors import AnalyzerError
 from analyzer.window import parse_time
 
 log = logging.getLogger("monitor_analyzer.schedule")
-FAILURE_EXIT = 255
-
-
-def fail(error: Exception) -> None:
-    click.echo(f"error: {' '.join(str(error).split())}", err=True)
-    sys.exit(FAILURE_EXIT)
 
 
 @click.group()
