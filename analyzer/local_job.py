@@ -163,11 +163,10 @@ def run_in_docker(request: dict, job_dir: Path, image: str) -> int:
         if network:
             subprocess.run(["docker", "network", "rm", network], capture_output=True)
     # The message and metrics of the job are the first host's, as SageMaker reports them.
-    for name in ("message",):
-        source = job_dir / "hosts" / hosts[0] / "output" / name
-        if source.exists():
-            (job_dir / "output").mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, job_dir / "output" / name)
+    message = job_dir / "hosts" / hosts[0] / "output" / "message"
+    if message.exists():
+        (job_dir / "output").mkdir(parents=True, exist_ok=True)
+        shutil.copy2(message, job_dir / "output" / "message")
     return next((c for c in codes if c != 0), 0)
 
 
