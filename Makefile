@@ -20,10 +20,10 @@ IMAGE  ?= monitor-analyzer:latest
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: help install java test lint format demo bench image clean distclean
+.PHONY: help install java browser test lint format demo bench image clean distclean
 
 help:
-	@echo "targets: install test demo bench lint format image clean distclean"
+	@echo "targets: install browser test demo bench lint format image clean distclean"
 
 install: java $(STAMP)
 
@@ -54,9 +54,20 @@ $(STAMP): pyproject.toml constraints.txt | $(VPY)
 	$(VPY) -m pip install -c constraints.txt -e '.[test]'
 	touch $@
 
+# Headless Chromium for the report tests (tests/test_report_browser.py drives it with Playwright,
+# which is never allowed to download a browser of its own): Debian's package, installed when missing.
+browser:
+	@if [ -x /usr/bin/chromium ]; then \
+		echo "chromium found"; \
+	else \
+		echo "/usr/bin/chromium not found; installing Debian's chromium"; \
+		$(APT_GET) update && \
+		$(APT_GET) install -y --no-install-recommends chromium; \
+	fi
+
 # The suite, then the image and the tests that run it (a Docker engine is started, and installed
 # from Debian's docker.io, when none answers; see container/build-image.sh).
-test: install
+test: install browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VPY) -m pytest -n 2 -m "not container" tests

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from analyzer.baseline import load_baseline
+from analyzer.baseline import BaselineError, load_baseline, load_json
 from analyzer.checks import run_checks
 from analyzer.cloudwatch import build_metrics, dimensions, metric_timestamp, write_metrics
 from analyzer.contract import JobConfig, opt_ml
@@ -16,18 +16,20 @@ from analyzer.formats import PARQUET
 from analyzer.ledger import Ledger
 from analyzer.profile.column import ProfileSettings
 from analyzer.profile_job import run_profile
+from analyzer.report_html import render_report
 from analyzer.scripts import load_postprocessor, load_preprocessor
 from analyzer.skip_policy import apply_skip_policy, check_policy
 from analyzer.statistics import build_statistics
 from analyzer.suggest import SuggestSettings, suggest_constraints
 from analyzer.window import TimeWindow
-from analyzer.writers import remove_stale_temporaries, write_json
+from analyzer.writers import remove_stale_temporaries, write_atomic, write_json
 
 log = logging.getLogger("monitor_analyzer.job")
 
 STATISTICS_FILE = "statistics.json"
 CONSTRAINTS_FILE = "constraints.json"
 VIOLATIONS_FILE = "constraint_violations.json"
+REPORT_FILE = "report.html"
 COMPLETED = "Completed: Job completed successfully with no violations."
 
 
@@ -97,7 +99,7 @@ def run_job(
     """Profile the dataset; suggest constraints; with a baseline, check it and write the violations.
     Model-quality jobs and ground-truth merges go to their own modules."""
     started = time.monotonic()
-    for name in (STATISTICS_FILE, CONSTRAINTS_FILE, VIOLATIONS_FILE):  # what a killed run left half-written
+    for name in (STATISTICS_FILE, CONSTRAINTS_FILE, VIOLATIONS_FILE, REPORT_FILE):  # a killed run's halves
         remove_stale_temporaries(config.output_path / name)
     if config.ground_truth_source is not None:
         from analyzer.merge import run_merge_job
@@ -177,11 +179,46 @@ def write_reports(
     for name, document in documents:
         outputs.append(write_json(config.output_path / name, document))
         log.info("Write to file %s at path %s.", name, config.output_path)
+    outputs.append(write_html_report(config, dict(documents)))
     if metrics is not None:
         directory = config.cloudwatch_metrics_directory or opt_ml() / "output" / "metrics" / "cloudwatch"
         path = write_metrics(directory, metrics)
         log.info("Wrote %d CloudWatch metric records to %s", len(metrics), path)
     return outputs
+
+
+def write_html_report(config: JobConfig, documents: dict[str, dict]) -> Path:
+    """report.html, after the JSON files it is drawn from; the baseline files are read again (the
+    monitoring job validated them already, and keeps no raw copy)."""
+    violations = documents[VIOLATIONS_FILE]["violations"] if VIOLATIONS_FILE in documents else None
+    kind = "Model" if config.analysis_type == MODEL_QUALITY else "Data"
+    title = f"{kind}-quality {'monitoring' if violations is not None else 'baseline'} report"
+    if config.endpoint_name:
+        title += f" — {config.endpoint_name}"
+    html = render_report(
+        documents[STATISTICS_FILE],
+        documents[CONSTRAINTS_FILE],
+        violations,
+        baseline_document(config.baseline_statistics, "statistics"),
+        title,
+        message=COMPLETED if violations is None else completion_message(len(violations)),
+        baseline_constraints=baseline_document(config.baseline_constraints, "constraints"),
+    )
+    path = write_atomic(config.output_path / REPORT_FILE, html)
+    log.info("Write to file %s at path %s.", REPORT_FILE, config.output_path)
+    return path
+
+
+def baseline_document(path: Path | None, what: str) -> dict | None:
+    """A baseline file for the report. Model-quality jobs never read baseline_statistics otherwise, so
+    an unreadable one only leaves the baseline out of the report (and says so) instead of failing."""
+    if path is None:
+        return None
+    try:
+        return load_json(path, what)
+    except BaselineError as e:
+        log.warning("%s; report.html is drawn without it", e)
+        return None
 
 
 def run_postprocessor(config: JobConfig) -> None:

@@ -8,7 +8,8 @@
 # 3. runs a monitoring pass of the captured traffic against that baseline and summarises
 #    constraint_violations.json,
 # 4. model quality: a baseline from a validation set, the ground-truth merge of the captured hour,
-#    and a model-quality monitoring run with its violations.
+#    and a model-quality monitoring run with its violations;
+# every analysis step also writes report.html, listed at the end.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -99,7 +100,8 @@ echo
 echo "==> Checking the model's quality in that hour against the baseline"
 "$CLI" monitor --dataset "$MERGED" --format merged --capture-index-names endpointOutput \
     --problem-type BinaryClassification --probability-attribute 0 \
-    --baseline-constraints "$QUALITY_BASELINE_OUT/constraints.json" --output "$QUALITY_OUT"
+    --baseline-constraints "$QUALITY_BASELINE_OUT/constraints.json" \
+    --baseline-statistics "$QUALITY_BASELINE_OUT/statistics.json" --output "$QUALITY_OUT"
 "$PY" -c '
 import json, sys
 violations = json.load(open(sys.argv[1]))["violations"]
@@ -112,3 +114,9 @@ echo
 echo "Demo finished. Outputs are in $WORKDIR:"
 echo "  data quality:  $BASELINE_OUT, $MONITOR_OUT"
 echo "  model quality: $QUALITY_BASELINE_OUT, $MERGED, $QUALITY_OUT"
+echo "Reports to open in a browser (self-contained, no network needed):"
+for report in "$BASELINE_OUT" "$MONITOR_OUT" "$QUALITY_BASELINE_OUT" "$QUALITY_OUT"; do
+    if [ -f "$report/report.html" ]; then
+        echo "  $report/report.html"
+    fi
+done

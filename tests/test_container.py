@@ -221,7 +221,7 @@ def test_local_job_in_docker_and_in_process_deliver_the_same_results(tmp_path, g
         assert result.returncode == 0, describe(result)
         assert f"message: {COMPLETED}" in result.stdout
         results[mode] = {p.name: p.read_bytes() for p in (workdir / "results").iterdir()}
-    assert sorted(results["docker"]) == ["constraints.json", "statistics.json"]
+    assert sorted(results["docker"]) == ["constraints.json", "report.html", "statistics.json"]
     assert results["docker"] == results["process"]
 
 

@@ -555,7 +555,9 @@ def test_run_local_job_in_process(tmp_path, in_process):
     assert result.message.startswith("Completed")
     assert result.job_dir == job_dir
     results = tmp_path / "results"
-    assert sorted(result.outputs) == [str(results / "constraints.json"), str(results / "statistics.json")]
+    assert sorted(result.outputs) == [
+        str(results / n) for n in ("constraints.json", "report.html", "statistics.json")
+    ]
     statistics = json.loads((results / "statistics.json").read_text())
     assert statistics["dataset"]["item_count"] == 50
     assert sorted(f["name"] for f in statistics["features"]) == ["a", "b"]

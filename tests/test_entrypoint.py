@@ -123,10 +123,12 @@ def test_run_with_the_sdk_suggest_baseline_request(tmp_path, golden):
 
     assert result.returncode == 0, describe(result)
     output = under(opt_ml, SDK_ENV["output_path"])
-    assert sorted(p.name for p in output.iterdir()) == ["constraints.json", "statistics.json"]
+    assert sorted(p.name for p in output.iterdir()) == ["constraints.json", "report.html", "statistics.json"]
     assert not (output / "constraint_violations.json").exists()
     assert message(opt_ml) == COMPLETED
-    assert result.stdout.split() == [str(output / "statistics.json"), str(output / "constraints.json")]
+    assert result.stdout.split() == [
+        str(output / n) for n in ("statistics.json", "constraints.json", "report.html")
+    ]
     statistics = json.loads((output / "statistics.json").read_text())
     constraints = json.loads((output / "constraints.json").read_text())
     assert statistics["dataset"]["item_count"] == 100
@@ -199,7 +201,7 @@ def test_run_with_scripts_drift_method_and_user_keys(tmp_path, golden):
     output = under(opt_ml, SDK_ENV["output_path"])
     assert not (output / "constraint_violations.json").exists()
     assert json.loads(report.read_text()) == {
-        "outputs": ["constraints.json", "statistics.json"],
+        "outputs": ["constraints.json", "report.html", "statistics.json"],
         "MY_THRESHOLD": "0.25",
         "analyzer_keys_exported": [],
     }
@@ -341,7 +343,9 @@ def test_baseline_command_with_header(tmp_path):
     )  # fmt: skip
 
     assert result.returncode == 0, describe(result)
-    assert result.stdout.split() == [str(output / "statistics.json"), str(output / "constraints.json")]
+    assert result.stdout.split() == [
+        str(output / n) for n in ("statistics.json", "constraints.json", "report.html")
+    ]
     statistics = json.loads((output / "statistics.json").read_text())
     assert statistics["dataset"]["item_count"] == 4
     features = {f["name"]: f for f in statistics["features"]}

@@ -412,6 +412,7 @@ def test_capture_window_with_drift_bad_types_new_category_and_missing_values(tmp
     assert sorted(p.name for p in report.iterdir()) == [
         "constraint_violations.json",
         "constraints.json",
+        "report.html",
         "statistics.json",
     ]
     violations = json.loads((report / "constraint_violations.json").read_text())["violations"]

@@ -47,7 +47,7 @@ START = datetime(2022, 4, 18, 0, tzinfo=UTC)
 END = START + timedelta(hours=1)
 FEATURES = [f"_c{i}" for i in range(6)]
 DIMENSIONS = [{"Name": "Endpoint", "Value": ENDPOINT}, {"Name": "MonitoringSchedule", "Value": SCHEDULE}]
-OUTPUTS = ["constraint_violations.json", "constraints.json", "statistics.json"]
+OUTPUTS = ["constraint_violations.json", "constraints.json", "report.html", "statistics.json"]
 OUTSIDE = 9  # records around the window, all POISON: analyzing any of them changes the report
 KS_CRITICAL = 1.8
 
