@@ -344,7 +344,7 @@ def test_stale_quarantine_is_replaced_or_removed(tmp_path):
     job(tmp_path, bad.parent, quarantine=True, max_skipped_fraction=1.0)
     job(tmp_path, bad.parent, quarantine=False, max_skipped_fraction=1.0)  # off: an old one is stale too
     assert not (output / "quarantine").exists()
-    assert sorted(p.name for p in output.iterdir()) == ["constraints.json", "statistics.json"]
+    assert sorted(p.name for p in output.iterdir()) == ["constraints.json", "report.html", "statistics.json"]
 
 
 # ---------------------------------------------------------------- configuration
