@@ -201,7 +201,7 @@ def _json_rows(name: str, data: str) -> list[Row]:
     except json.JSONDecodeError:
         pass
     rows = []  # JSON Lines payloads (application/jsonlines): one row per document
-    for line in data.splitlines():
+    for line in payload_lines(data):
         if line.strip():
             try:
                 rows.append(named_row(loads_keeping_numbers(line)))
@@ -210,8 +210,15 @@ def _json_rows(name: str, data: str) -> list[Row]:
     return rows
 
 
+def payload_lines(data: str) -> list[str]:
+    """A payload's lines, broken at LF or CRLF only: str.splitlines() also breaks at U+2028, U+0085,
+    form feeds and the like, which a CSV value or a JSON string may hold."""
+    return [line.removesuffix("\r") for line in data.split("\n")]
+
+
 def _csv_rows(data: str) -> list[Row]:
-    lines = [line for line in data.splitlines() if line.strip()]
+    # Only an empty line is blank: a lone tab or space is a field, as the columnar path reads it.
+    lines = [line for line in payload_lines(data) if line]
     return [
         [("", (0, 0, i), scalar_text(v) if v != "" else None) for i, v in enumerate(fields)]
         for fields in csv.reader(lines)
