@@ -90,6 +90,10 @@ def _read_fast(split: Split, plan: ReadPlan, ledger: Ledger) -> Batch | None:
             bad.append((row.number, row.actual_columns, row.text))
         return "skip"
 
+    if not data.isascii():
+        # Bad UTF-8 goes line by line; left to pyarrow, a bad row's text fails to decode inside its
+        # invalid-row callback, which prints an "Exception ignored" traceback into the job's log.
+        data.decode("utf-8")
     if data.count(b"\r") != data.count(b"\r\n"):
         raise _NotLineByLine("pyarrow would break lines at a lone carriage return")
     fmt = plan.dataset_format
