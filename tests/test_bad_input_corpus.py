@@ -565,6 +565,24 @@ CASES = [
             clean={"c.jsonl": CLEAN_CAPTURE},
         ),
     ),
+    Case(
+        "capture-first-line-is-null",  # pyarrow's JSON reader used to die with a segmentation fault
+        CAPTURE,
+        {"c.jsonl": lines("null", *GOOD_CAPTURES)},
+        Counts(
+            3,
+            2,
+            {"not a capture record": 1},
+            [("c.jsonl:1", "not a capture record")],
+            clean={"c.jsonl": CLEAN_CAPTURE},
+        ),
+    ),
+    Case(
+        "capture-csv-value-holding-a-unicode-line-separator",  # str.splitlines() used to cut the row there
+        CAPTURE,
+        {"c.jsonl": lines(capture("1,a\u2028b"), capture("3,c\x85d"))},
+        Counts(2, 2, numbers={"_c0": [0.5, 0.5], "_c1": [1, 3]}),
+    ),
     # ---- merged capture (model quality) ----
     Case(
         "merged-ground-truth-row-count-differs",
