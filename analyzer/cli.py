@@ -10,6 +10,7 @@ import click
 
 from analyzer import contract
 from analyzer.cli_support import fail, with_options
+from analyzer.contract import DEFAULT_MAX_SKIPPED_FRACTION
 from analyzer.errors import AnalyzerError
 from analyzer.formats import CAPTURE, CSV, JSON, MERGE, PARQUET, DatasetFormat
 from analyzer.writers import write_message
@@ -137,6 +138,19 @@ def dataset_options(command):
             show_default=True,
             help="auto: small inputs in this process, larger ones on Spark; same results either way.",
         ),
+        click.option(
+            "--max-skipped-fraction",
+            type=float,
+            default=DEFAULT_MAX_SKIPPED_FRACTION,
+            show_default=True,
+            help="Fail when more than this fraction of the records read is skipped as unreadable (0 to 1).",
+        ),
+        click.option(
+            "--quarantine",
+            is_flag=True,
+            default=False,
+            help="Write the skipped records to OUTPUT/quarantine/skipped.jsonl.",
+        ),
     ]
     return with_options(command, options)
 
@@ -218,6 +232,8 @@ def run_from_flags(options: dict, **config) -> None:
         output_path=options["output"],
         record_preprocessor_script=options["preprocessor"],
         post_analytics_processor_script=options["postprocessor"],
+        max_skipped_fraction=options["max_skipped_fraction"],
+        quarantine=options["quarantine"],
         **quality_config(options),
         **config,
     )

@@ -23,6 +23,7 @@ log = logging.getLogger("monitor_analyzer.contract")
 
 DEFAULT_OPT_ML = "/opt/ml"
 REQUIRED_KEYS = ("dataset_source", "dataset_format", "output_path")
+DEFAULT_MAX_SKIPPED_FRACTION = 0.01
 
 # Keys the analyzer consumes; every other key is re-exported to os.environ for the user's scripts.
 ANALYZER_KEYS = frozenset(
@@ -35,7 +36,8 @@ ANALYZER_KEYS = frozenset(
         "sagemaker_endpoint_name", "sagemaker_monitoring_schedule_name", "detect_outliers", "detect_drift",
         "image_data", "monitoring_input_type", "report_enabled", "categorical_drift_method",
         "auto_ml_candidate_name", "auto_ml_job_name", "auto_ml_job_objective_type", "objective_metric_name",
-        "exclude_features_attribute", "ground_truth_source",
+        "exclude_features_attribute", "ground_truth_source", "max_skipped_fraction",
+        "quarantine_skipped_records",
     }
 )  # fmt: skip
 
@@ -125,6 +127,10 @@ class JobConfig:
     seed: int = DEFAULT_SEED
     # The ground-truth merge job (the merger image's contract): captures + labels -> merged records.
     ground_truth_source: Path | None = None
+    # Bad input: the job fails when more than this fraction of the records read was skipped.
+    max_skipped_fraction: float = DEFAULT_MAX_SKIPPED_FRACTION
+    # Write the skipped records to <output_path>/quarantine/skipped.jsonl.
+    quarantine: bool = False
 
     @property
     def is_monitoring(self) -> bool:
@@ -179,7 +185,32 @@ def job_config_from_env(env: dict[str, str]) -> JobConfig:
         probability_threshold=threshold_of(env.get("probability_threshold_attribute")),
         ground_truth_attribute=env.get("ground_truth_attribute") or None,
         positive_label=env.get("positive_label") or None,
+        max_skipped_fraction=fraction_of(env.get("max_skipped_fraction")),
+        quarantine=switch_of("quarantine_skipped_records", env.get("quarantine_skipped_records")),
     )
+
+
+def fraction_of(text: str | None) -> float:
+    if text is None or not text.strip():
+        return DEFAULT_MAX_SKIPPED_FRACTION
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"max_skipped_fraction must be a number in [0, 1], got {text!r}") from None
+    return check_fraction(value)
+
+
+def check_fraction(value: float) -> float:
+    if not 0 <= value <= 1:  # NaN fails too
+        raise ConfigError(f"max_skipped_fraction must be a number in [0, 1], got {value!r}")
+    return value
+
+
+def switch_of(key: str, text: str | None) -> bool:
+    value = (text or "Disabled").strip().lower()
+    if value not in ("enabled", "disabled"):
+        raise ConfigError(f"{key} must be Enabled or Disabled, got {text!r}")
+    return value == "enabled"
 
 
 def merge_config_from_env(env: dict[str, str]) -> JobConfig:

@@ -23,3 +23,7 @@ class RowError(InputError):
     def __init__(self, message: str, row: int):
         super().__init__(message)
         self.row = row
+
+
+class TooManySkipped(InputError):
+    """More records were skipped than max_skipped_fraction allows."""

@@ -17,6 +17,7 @@ from analyzer.ledger import Ledger
 from analyzer.profile.column import ProfileSettings
 from analyzer.profile_job import run_profile
 from analyzer.scripts import load_postprocessor, load_preprocessor
+from analyzer.skip_policy import apply_skip_policy, check_policy
 from analyzer.statistics import build_statistics
 from analyzer.suggest import SuggestSettings, suggest_constraints
 from analyzer.window import TimeWindow
@@ -61,6 +62,7 @@ def check_scope(config: JobConfig) -> None:
         raise ConfigError(
             "baseline_statistics was given without baseline_constraints; a monitoring run needs both"
         )
+    check_policy(config)
 
 
 def excluded_features(config: JobConfig, names: list[str]) -> set[str]:
@@ -87,23 +89,6 @@ def validate_scripts(config: JobConfig) -> None:
         load_preprocessor(str(config.record_preprocessor_script))
     if config.post_analytics_processor_script:
         load_postprocessor(str(config.post_analytics_processor_script))
-
-
-def log_accounting(ledger: Ledger, item_count: int) -> None:
-    log.info(
-        "Records read: %d, analyzed: %d (%d rows), dropped: %d, skipped: %d",
-        ledger.records_read,
-        ledger.records_analyzed,
-        item_count,
-        ledger.records_dropped,
-        ledger.records_skipped,
-    )
-    for reason, count in sorted(ledger.dropped.items()):
-        log.info("  dropped %d record(s): %s", count, reason)
-    for reason, count in sorted(ledger.skipped.items()):
-        log.warning("  skipped %d record(s): %s", count, reason)
-    for example in ledger.describe_examples():
-        log.warning("  skipped %s", example)
 
 
 def run_job(
@@ -145,9 +130,10 @@ def run_job(
         feature_names=tuple(baseline.feature_names) if baseline else (),
         window=window,
         engine=engine,
+        quarantine=config.quarantine,
     )
     ledger = profile.ledger
-    log_accounting(ledger, profile.item_count)
+    quarantine = apply_skip_policy(config, ledger, profile.item_count)
     if profile.item_count == 0:
         where = f" in the window {window}" if window else ""
         raise InputError(
@@ -177,7 +163,7 @@ def run_job(
                 dimensions(config.endpoint_name, config.schedule_name),
                 excluded,
             )
-    outputs = write_reports(config, documents, metrics)
+    outputs = write_reports(config, documents, metrics) + ([quarantine] if quarantine else [])
     run_postprocessor(config)
     seconds = time.monotonic() - started
     log.info("Analysis finished in %.1f s", seconds)

@@ -36,6 +36,7 @@ def make_read_plan(
     feature_names: tuple[str, ...] = (),
     window: TimeWindow | None = None,
     ground_truth: bool = False,
+    quarantine: bool = False,
 ) -> ReadPlan:
     headers: dict[str, list[str]] = {}
     width = 0
@@ -64,6 +65,7 @@ def make_read_plan(
         feature_names=tuple(feature_names),
         window=window,
         ground_truth=ground_truth,
+        quarantine=quarantine,
     )
 
 
@@ -84,6 +86,7 @@ def profile_task(splits: list[Split], plan: ReadPlan, make_state: StateFactory) 
     deterministic, so Spark must not retry it, and the driver re-raises it with its one-line cause
     instead of a JVM stack trace."""
     state = make_state()
+    state.ledger.keep_raw = plan.quarantine
     try:
         for split in splits:
             fold_split(state, split, plan, make_state)
@@ -153,15 +156,19 @@ def run_profile(
     engine: str = "auto",
     make_state: StateFactory | None = None,
     ground_truth: bool = False,
+    quarantine: bool = False,
 ) -> DatasetProfile:
     """Profile a dataset in one pass. ``spark``: a session, a zero-argument factory, or None.
     ``engine``: "spark", "local" (this process), or "auto" (local for small inputs without a session).
-    ``make_state``: the state each task folds its batches into (default: a DatasetProfile)."""
+    ``make_state``: the state each task folds its batches into (default: a DatasetProfile).
+    ``quarantine``: keep the raw lines of skipped records in the ledger."""
     make_state = make_state or functools.partial(DatasetProfile, settings or ProfileSettings())
     files = list_files(dataset_source)
     if not files:
         raise InputError(f"No data files found under dataset_source {dataset_source}")
-    plan = make_read_plan(files, dataset_format, preprocessor, feature_names, window, ground_truth)
+    plan = make_read_plan(
+        files, dataset_format, preprocessor, feature_names, window, ground_truth, quarantine
+    )
     splittable = dataset_format.kind != PARQUET
     splits = plan_splits(
         files, splittable=splittable, split_bytes=split_bytes or sources.split_bytes_setting()

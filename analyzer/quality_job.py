@@ -24,7 +24,6 @@ from analyzer.job import (
     VIOLATIONS_FILE,
     JobResult,
     completion_message,
-    log_accounting,
     run_postprocessor,
     write_reports,
 )
@@ -33,6 +32,8 @@ from analyzer.quality import constraints as quality_constraints
 from analyzer.quality.metrics import evaluate, scalar_metrics
 from analyzer.quality.spec import METRICS_KEY, QualitySpec
 from analyzer.quality.states import QualityProfile
+from analyzer.skip_policy import apply_skip_policy
+from analyzer.statistics import dataset_section
 from analyzer.window import TimeWindow
 
 log = logging.getLogger("monitor_analyzer.quality")
@@ -84,8 +85,9 @@ def run_quality_job(
         engine=engine,
         make_state=functools.partial(QualityProfile, spec),
         ground_truth=spec.merged,
+        quarantine=config.quarantine,
     )
-    log_accounting(profile.ledger, profile.item_count)
+    quarantine = apply_skip_policy(config, profile.ledger, profile.item_count)
     if profile.missing_truth:
         log.info("  left out %d row(s) without ground truth", profile.missing_truth)
     if profile.missing_prediction:
@@ -96,7 +98,7 @@ def run_quality_job(
     values = scalar_metrics(metrics)
     statistics = {
         "version": 0.0,
-        "dataset": {"item_count": profile.item_count},
+        "dataset": dataset_section(profile.item_count, profile.ledger),
         METRICS_KEY[spec.problem_type]: metrics,
     }
     documents = [
@@ -111,7 +113,7 @@ def run_quality_job(
         message = completion_message(len(violations))
         if config.publish_cloudwatch_metrics:
             cloudwatch = model_metrics(config, values)
-    outputs = write_reports(config, documents, cloudwatch)
+    outputs = write_reports(config, documents, cloudwatch) + ([quarantine] if quarantine else [])
     run_postprocessor(config)
     seconds = time.monotonic() - started
     log.info("Model-quality analysis of %d examples finished in %.1f s", profile.item_count, seconds)

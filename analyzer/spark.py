@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import threading
 from contextlib import contextmanager
@@ -42,8 +43,23 @@ def _filter_jvm_stderr() -> int:
     return saved
 
 
+# Attempts per task. Spark retries a failed task (a killed Python worker, a lost executor) on a
+# cluster, but in local mode only when the master says how often: local[N] means one attempt.
+TASK_ATTEMPTS = 4
+_LOCAL = re.compile(r"local(\[(\d+|\*)\])?")
+
+
+def with_retries(master: str) -> str:
+    """``local`` / ``local[N]`` / ``local[*]`` as ``local[N,4]``; other masters (and ``local[N,F]``) as given."""
+    match = _LOCAL.fullmatch(master.strip())
+    if match is None:
+        return master
+    return f"local[{match.group(2) or 1},{TASK_ATTEMPTS}]"
+
+
 def get_context(master: str | None = None, app_name: str = "monitor-analyzer"):
-    """Create (or reuse) the SparkContext. ``master`` defaults to $SPARK_MASTER, else local[*].
+    """Create (or reuse) the SparkContext. ``master`` defaults to $SPARK_MASTER, else local[*];
+    local masters get task retries (``with_retries``).
 
     The profile uses Spark's core only; not creating a SparkSession (Spark SQL) saves seconds of
     start-up on every job.
@@ -59,7 +75,12 @@ def get_context(master: str | None = None, app_name: str = "monitor-analyzer"):
     conf = (
         SparkConf()
         .setAppName(app_name)
-        .setMaster(master or os.environ.get("SPARK_MASTER") or (f"local[{cores}]" if cores else "local[*]"))
+        .setMaster(
+            with_retries(
+                master or os.environ.get("SPARK_MASTER") or (f"local[{cores}]" if cores else "local[*]")
+            )
+        )
+        .set("spark.task.maxFailures", str(TASK_ATTEMPTS))
         # The driver JVM only schedules tasks and carries pickled states: C1-compiled code and the
         # serial collector start it seconds faster and cost nothing measurable later.
         .set("spark.driver.extraJavaOptions", f"{java_options} -XX:TieredStopAtLevel=1 -XX:+UseSerialGC")

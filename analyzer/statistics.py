@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from analyzer.ledger import Ledger
 from analyzer.profile.column import ColumnState
 from analyzer.profile.dataset import DatasetProfile
 from analyzer.profile.datatypes import InferredType, determine_type
@@ -12,9 +13,18 @@ KLL_BUCKETS = 10  # "By default, the distribution is materialized in 10 buckets.
 def build_statistics(profile: DatasetProfile) -> dict:
     return {
         "version": 0.0,
-        "dataset": {"item_count": profile.item_count},
+        "dataset": dataset_section(profile.item_count, profile.ledger),
         "features": [feature_statistics(c, profile.item_count) for c in profile.ordered_columns()],
     }
+
+
+def dataset_section(item_count: int, ledger: Ledger) -> dict:
+    """``skipped`` only when something was: clean datasets keep the prebuilt analyzer's layout."""
+    section: dict = {"item_count": item_count}
+    skipped = ledger.skipped_section()
+    if skipped is not None:
+        section["skipped"] = skipped
+    return section
 
 
 def feature_statistics(column: ColumnState, item_count: int) -> dict:

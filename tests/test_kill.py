@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tests.test_entrypoint import CLI, SDK_ENV, under, write_job_config
 
-REPORTS = ("statistics.json", "constraints.json")
+REPORTS = ("statistics.json", "constraints.json", "quarantine/skipped.jsonl")
 
 
 def job(opt_ml: Path, golden: Path) -> Path:
@@ -22,14 +22,18 @@ def job(opt_ml: Path, golden: Path) -> Path:
     data.mkdir(parents=True)
     with (data / "big.csv").open("w") as f:
         f.write(",".join(f"f{i}" for i in range(len(rows[0].split(",")))) + "\n")
-        for _ in range(1500):  # 150,000 rows: a couple of seconds of work to interrupt
+        for i in range(1500):  # 150,000 rows: a couple of seconds of work to interrupt
             f.write("\n".join(rows) + "\n")
-    write_job_config(opt_ml, SDK_ENV)
+            if i % 300 == 7:  # a few short rows, skipped and quarantined: that file is a report too
+                f.write(f"{i},short\n")
+    write_job_config(opt_ml, {**SDK_ENV, "quarantine_skipped_records": "Enabled"})
     return under(opt_ml, SDK_ENV["output_path"])
 
 
 def files(directory: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in directory.iterdir()} if directory.is_dir() else {}
+    if not directory.is_dir():
+        return {}
+    return {str(p.relative_to(directory)): p.read_bytes() for p in directory.rglob("*") if p.is_file()}
 
 
 def run(opt_ml: Path, wait: bool = True):
@@ -56,13 +60,15 @@ def test_sigkill_at_random_points_never_leaves_a_partial_report(tmp_path, golden
 
     opt_ml = tmp_path / "killed"
     output = job(opt_ml, golden)
+    # Skipped records are reported with their file:line, under this run's directory.
+    reference = {k: v.replace(bytes(reference_dir), bytes(opt_ml)) for k, v in reference.items()}
     rng = random.Random(7)
     for _ in range(6):
         process = run(opt_ml, wait=False)
         time.sleep(rng.uniform(0.05, duration * 1.05))
         process.send_signal(signal.SIGKILL)
         process.communicate()
-        visible = {name: data for name, data in files(output).items() if not name.startswith(".")}
+        visible = {name: data for name, data in files(output).items() if not Path(name).name.startswith(".")}
         for name, data in visible.items():  # a report file is whole, or absent
             assert name in REPORTS, name
             assert data == reference[name]
@@ -76,6 +82,8 @@ def test_sigkill_at_random_points_never_leaves_a_partial_report(tmp_path, golden
     output.mkdir(parents=True, exist_ok=True)
     (opt_ml / "output").mkdir(parents=True, exist_ok=True)
     (output / ".statistics.json.k1ll3d").write_text('{"version" : 0.0, "data')
+    (output / "quarantine").mkdir(exist_ok=True)
+    (output / "quarantine" / ".skipped.jsonl.k1ll3d").write_text('{"location"')
     (opt_ml / "output" / ".message.k1ll3d").write_text("Compl")
     run(opt_ml)
     assert files(output) == reference  # the same bytes, and no temporary file of a killed run is left

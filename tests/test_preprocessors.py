@@ -104,7 +104,7 @@ def test_flatten_array_output(baseline, tmp_path):
 
 
 def test_flatten_array_output_row_count_mismatch_names_the_record(baseline, tmp_path):
-    from analyzer.errors import ScriptError
+    from analyzer.errors import TooManySkipped
 
     data = tmp_path / "data"
     data.mkdir()
@@ -114,7 +114,9 @@ def test_flatten_array_output_row_count_mismatch_names_the_record(baseline, tmp_
         + capture_line("bad", "1,2\n3,4", ('{"predictions": [0.5, 0.5]}', "JSON", "application/json")),
         encoding="utf-8",
     )
-    with pytest.raises(ScriptError, match=rf"2 input row\(s\) but 1 output row\(s\) \(record {path}:2\)"):
+    with pytest.raises(
+        TooManySkipped, match=rf"ValueError: 2 input row\(s\) but 1 output row\(s\) \(record {path}:2\)"
+    ):
         baseline(data, DatasetFormat(CAPTURE), record_preprocessor_script=FLATTEN)
 
 

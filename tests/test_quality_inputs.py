@@ -101,6 +101,7 @@ def test_columnar_and_line_by_line_readers_agree(tmp_path):
     common = {"problem_type": "BinaryClassification", "probability_attribute": "0"}
     first = quality(tmp_path / "1", clean, **common)
     second = quality(tmp_path / "2", damaged, **common)
+    assert second["dataset"].pop("skipped")["reasons"] == {"invalid JSON": 1}
     assert first == second
     assert_binary_matches(first, y, p)
 

@@ -197,7 +197,7 @@ def test_base64_payloads(baseline, tmp_path):
             event(part(b64(b"\xff\xfe"), "BASE64", "text/csv"), part('{"p": 1}', "JSON")),
         ],
     )
-    stats, _, result = baseline(data, CAPTURE)
+    stats, _, result = baseline(data, CAPTURE, max_skipped_fraction=1.0)
     assert names(stats) == ["p", "_c1", "_c2"]
     assert stats["dataset"]["item_count"] == 3
     assert total(stats, "p") == 0.875
@@ -251,7 +251,7 @@ def test_missing_endpoint_output(baseline, tmp_path):
             event(part("7,8,9"), None),
         ],
     )
-    stats, _, result = baseline(data, CAPTURE)
+    stats, _, result = baseline(data, CAPTURE, max_skipped_fraction=1.0)
     assert names(stats) == ["_c0", "_c1", "_c2"]
     assert (total(stats, "_c0"), total(stats, "_c2")) == (12.0, 18.0)
     assert result.ledger.skipped == {"no capture data": 1}
@@ -297,7 +297,7 @@ def test_malformed_lines_skipped_with_location(baseline, tmp_path):
         event(None, part("")).encode(),  # nothing to analyze: a skip, not a preprocessor drop
     ]
     data.write_bytes(b"\n".join(lines) + b"\n")
-    stats, _, result = baseline(data, CAPTURE)
+    stats, _, result = baseline(data, CAPTURE, max_skipped_fraction=1.0)
     assert stats["dataset"]["item_count"] == 3
     assert total(stats, "_c0") == 0.875
     ledger = result.ledger
@@ -335,7 +335,7 @@ def test_multi_line_csv_payloads(baseline, tmp_path):
             event(part("9,9\r\n10,10\r\n"), part("0.5\r\n0.5\r\n")),
         ],
     )
-    stats, _, result = baseline(data, CAPTURE)
+    stats, _, result = baseline(data, CAPTURE, max_skipped_fraction=1.0)
     assert stats["dataset"]["item_count"] == 6
     assert names(stats) == ["_c0", "_c1", "_c2"]
     assert total(stats, "_c0") == pytest.approx(2.0)

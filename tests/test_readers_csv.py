@@ -102,7 +102,7 @@ def test_single_file_as_source(baseline, tmp_path):
 def test_wrong_field_count_skipped_with_location(baseline, tmp_path):
     text = "a,b,c\n1,2,3\n4,5\n\n6,7,8\n9,10,11,12\n13,14,15\n\n\n"
     data = write(tmp_path / "d.csv", text)
-    stats, _, result = baseline(data, WITH_HEADER)
+    stats, _, result = baseline(data, WITH_HEADER, max_skipped_fraction=1.0)
     assert stats["dataset"]["item_count"] == 3
     ledger = result.ledger
     assert ledger.skipped == {"wrong number of fields": 2}
@@ -129,7 +129,7 @@ def test_blank_lines_are_not_rows(baseline, tmp_path):
 
 def test_single_column_blank_lines_and_bad_row_location(baseline, tmp_path):
     data = write(tmp_path / "d.csv", "v\n1\n\n\n2,3\n4\n")
-    stats, _, result = baseline(data, WITH_HEADER)
+    stats, _, result = baseline(data, WITH_HEADER, max_skipped_fraction=1.0)
     assert stats["dataset"]["item_count"] == 2
     assert result.ledger.describe_examples() == [
         f"{data}:5: wrong number of fields: expected 1 fields, found 2: 2,3"
@@ -182,7 +182,7 @@ def test_hostile_column_names(baseline, tmp_path):
 
 def test_non_utf8_line_skipped(baseline, tmp_path):
     data = write(tmp_path / "d.csv", b"a,b\n1,x\n2,\xff\xfe\n3,y\n4,caf\xc3\xa9\n")
-    stats, _, result = baseline(data, WITH_HEADER)
+    stats, _, result = baseline(data, WITH_HEADER, max_skipped_fraction=1.0)
     assert stats["dataset"]["item_count"] == 3
     assert result.ledger.skipped == {"not UTF-8": 1}
     (example,) = result.ledger.describe_examples()
@@ -206,7 +206,7 @@ def test_gzip_csv(baseline, tmp_path):
     root = tmp_path / "data"
     write(root / "a.csv.gz", gzip.compress("a,b\n1,東京\n2,x\n3\n".encode()))
     write(root / "b.csv", "a,b\n4,x\n")
-    stats, _, result = baseline(root, WITH_HEADER)
+    stats, _, result = baseline(root, WITH_HEADER, max_skipped_fraction=1.0)
     assert stats["dataset"]["item_count"] == 3
     f = features_by_name(stats)
     assert f["a"]["numerical_statistics"]["sum"] == 7.0
@@ -221,7 +221,7 @@ def test_headerless_directory_width_from_first_file(baseline, tmp_path):
     root = tmp_path / "data"
     write(root / "a.csv", "1,2\n3,4\n")
     write(root / "b.csv", "5,6\n7,8,9\n")
-    stats, _, result = baseline(root, NO_HEADER)
+    stats, _, result = baseline(root, NO_HEADER, max_skipped_fraction=1.0)
     assert names(stats) == ["_c0", "_c1"]
     assert stats["dataset"]["item_count"] == 3
     assert result.ledger.describe_examples() == [

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.errors import ConfigError, InputError, ScriptError
+from analyzer.errors import ConfigError, InputError, ScriptError, TooManySkipped
 from analyzer.formats import CAPTURE, CSV, JSON, PARQUET, DatasetFormat
 from tests.conftest import features_by_name
 
@@ -262,7 +262,9 @@ def test_unloadable_script_and_parquet_preprocessor_fail_clearly(baseline, tmp_p
         baseline(data, DatasetFormat(CSV), record_preprocessor_script=tmp_path / "missing.py")
 
 
-def test_handler_exception_fails_the_job_naming_file_and_line(baseline, tmp_path):
+def test_handler_exception_skips_the_record_and_past_the_threshold_fails_naming_file_and_line(
+    baseline, tmp_path
+):
     data = tmp_path / "data"
     data.mkdir()
     (data / "a.csv").write_text("1,2\n3,4\n5,6\n", encoding="utf-8")
@@ -278,22 +280,52 @@ def test_handler_exception_fails_the_job_naming_file_and_line(baseline, tmp_path
         """,
     )
     output = tmp_path / "out"
-    with pytest.raises(ScriptError) as info:
+    with pytest.raises(TooManySkipped) as info:
         baseline(data, DatasetFormat(CSV), record_preprocessor_script=script, output_path=output)
     message = str(info.value)
     assert message.startswith(
-        "There is an exception raised in preprocessor script. Please double check the preprocessor script."
+        "There is an exception raised in preprocessor script. Please double check the preprocessor script. "
+        f"ValueError: cannot parse the second field (record {bad_file}:4). "
+        "Skipped 1 of 7 records (14.29%), more than max_skipped_fraction 0.01 (1%) allows; "
+        f"preprocess_handler raised ValueError: 1 (first at {bad_file}:4)."
     )
-    assert "ValueError: cannot parse the second field" in message
-    assert message.endswith(f"(record {bad_file}:4)")
+    assert "--max-skipped-fraction" in message
     assert "\n" not in message
     assert not (output / "statistics.json").exists()
 
+    # Under a threshold that allows it, the record is skipped and the job completes.
+    statistics, _, result = baseline(
+        data,
+        DatasetFormat(CSV),
+        record_preprocessor_script=script,
+        output_path=output,
+        max_skipped_fraction=0.2,
+    )
+    assert statistics["dataset"]["item_count"] == 6
+    assert statistics["dataset"]["skipped"] == {
+        "records_read": 7,
+        "count": 1,
+        "reasons": {"preprocess_handler raised ValueError": 1},
+        "examples": [
+            {
+                "location": f"{bad_file}:4",
+                "reason": "preprocess_handler raised ValueError",
+                "detail": "cannot parse the second field",
+            }
+        ],
+    }
+    assert result.ledger.records_analyzed == 6
+
 
 @pytest.mark.parametrize(
-    ("bad", "type_name"), [("None", "NoneType"), ("'a,b'", "str"), ("[{'a': 1}, 2]", "list")]
+    ("bad", "type_name", "detail"),
+    [
+        ("None", "NoneType", "return a dict"),
+        ("'a,b'", "str", "return a dict"),
+        ("[{'a': 1}, 2]", "list", "an element is int; return a dict"),
+    ],
 )
-def test_handler_returning_a_non_dict_fails_naming_the_record(baseline, tmp_path, bad, type_name):
+def test_handler_returning_a_non_dict_skips_naming_the_record(baseline, tmp_path, bad, type_name, detail):
     data = tmp_path / "data"
     data.mkdir()
     (data / "part.csv").write_text("1,2\n3,4\n5,6\n", encoding="utf-8")
@@ -306,12 +338,17 @@ def test_handler_returning_a_non_dict_fails_naming_the_record(baseline, tmp_path
             return {{"a": inference_record.split(",")[0]}}
         """,
     )
-    with pytest.raises(ScriptError) as info:
+    with pytest.raises(TooManySkipped) as info:
         baseline(data, DatasetFormat(CSV), record_preprocessor_script=script)
-    assert str(info.value) == (
-        f"preprocess_handler returned {type_name} for record {data / 'part.csv'}:2; "
-        "return a dict, a list of dicts, or [] to drop the record"
+    assert str(info.value).startswith(
+        f"preprocess_handler returned {type_name} for record {data / 'part.csv'}:2; {detail}"
     )
+    assert "Skipped 1 of 3 records (33.33%)" in str(info.value)
+    statistics, _, _ = baseline(
+        data, DatasetFormat(CSV), record_preprocessor_script=script, max_skipped_fraction=0.5
+    )
+    assert statistics["dataset"]["item_count"] == 2
+    assert statistics["dataset"]["skipped"]["reasons"] == {f"preprocess_handler returned {type_name}": 1}
 
 
 # ---------------------------------------------------------------- postprocess_handler

@@ -49,7 +49,7 @@ def read(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
 def read_records(split: Split, plan: ReadPlan, ledger: Ledger, data: bytes | None = None) -> Iterator[Batch]:
     """Record by record; ``data`` is the split's bytes when a caller has read them already."""
 
-    def records() -> Iterator[tuple[Location, CapturedData]]:
+    def records() -> Iterator[tuple[Location, CapturedData, bytes]]:
         for location, line in split_lines(split, ledger, data):
             text = decode(line, location, ledger)
             if text is None:
@@ -58,7 +58,7 @@ def read_records(split: Split, plan: ReadPlan, ledger: Ledger, data: bytes | Non
                 event = json.loads(text)
             except json.JSONDecodeError as e:
                 ledger.records_read += 1
-                ledger.skip("invalid JSON", location, f"{e.msg} at column {e.colno}")
+                ledger.skip("invalid JSON", location, f"{e.msg} at column {e.colno}", line)
                 continue
             except RecursionError:
                 ledger.records_read += 1
@@ -66,12 +66,12 @@ def read_records(split: Split, plan: ReadPlan, ledger: Ledger, data: bytes | Non
                 continue
             if not isinstance(event, dict):
                 ledger.records_read += 1
-                ledger.skip("not a capture record", location, "expected a JSON object with captureData")
+                ledger.skip("not a capture record", location, "expected a JSON object with captureData", line)
                 continue
             record = CapturedData(event)
-            if plan.window is not None and not in_window(record, plan.window, location, ledger):
+            if plan.window is not None and not in_window(record, plan.window, location, ledger, line):
                 continue
-            yield location, record
+            yield location, record, line
 
     def to_rows(record: CapturedData) -> list[Row]:
         _check_shadow(record)
@@ -87,7 +87,9 @@ def read_records(split: Split, plan: ReadPlan, ledger: Ledger, data: bytes | Non
     yield from run_records(records(), to_rows, ledger, plan.batch_rows, plan.preprocessor, handler_input)
 
 
-def in_window(record: CapturedData, window: TimeWindow, location: Location, ledger: Ledger) -> bool:
+def in_window(
+    record: CapturedData, window: TimeWindow, location: Location, ledger: Ledger, line: bytes = b""
+) -> bool:
     """Records outside the window are counted as read and dropped (the service may deliver more hours)."""
     when = record.event_metadata.event_time if record.event_metadata else None
     if not when:
@@ -97,7 +99,7 @@ def in_window(record: CapturedData, window: TimeWindow, location: Location, ledg
     except ConfigError:
         ledger.records_read += 1
         ledger.skip(
-            "invalid inferenceTime", location, f"eventMetadata.inferenceTime {when!r} is not ISO-8601"
+            "invalid inferenceTime", location, f"eventMetadata.inferenceTime {when!r} is not ISO-8601", line
         )
         return False
     if window.contains(moment):

@@ -128,12 +128,16 @@ def _read_fast(split: Split, plan: ReadPlan, ledger: Ledger) -> Batch | None:
     ledger.records_analyzed += table.num_rows
     if bad:
         # pyarrow numbers rows without the blank lines it ignored: map back to physical lines.
-        nonblank = [i for i, line in enumerate(data.split(b"\n"), start=1) if line not in (b"", b"\r")]
+        physical = data.split(b"\n")
+        nonblank = [i for i, line in enumerate(physical, start=1) if line not in (b"", b"\r")]
     for number, actual, text in bad:
         line = nonblank[min(number or 1, len(nonblank)) - 1]
         location = Location(split.path, split.start, lines_above + line)
         ledger.skip(
-            "wrong number of fields", location, f"expected {len(names)} fields, found {actual}: {text[:120]}"
+            "wrong number of fields",
+            location,
+            f"expected {len(names)} fields, found {actual}: {text[:120]}",
+            physical[line - 1].removesuffix(b"\r"),
         )
     if table.num_rows == 0:
         return None
@@ -146,7 +150,7 @@ def _read_records(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batc
     names = [] if plan.preprocessor else column_names(split, plan)
     skip_header = plan.dataset_format.header and split.start == 0 and not plan.preprocessor
 
-    def records() -> Iterator[tuple[Location, str]]:
+    def records() -> Iterator[tuple[Location, str, bytes]]:
         first = True
         for location, line in split_lines(split, ledger):
             if first and skip_header:
@@ -155,7 +159,7 @@ def _read_records(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batc
             first = False
             text = decode(line, location, ledger)
             if text is not None:
-                yield location, text
+                yield location, text, line
 
     def to_rows(text: str) -> list[Row]:
         fields = parse_line(text, plan)

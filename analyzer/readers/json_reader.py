@@ -15,11 +15,11 @@ from analyzer.sources import Split
 
 
 def read(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
-    def records() -> Iterator[tuple[Location, str]]:
+    def records() -> Iterator[tuple[Location, str, bytes]]:
         for location, line in split_lines(split, ledger):
             text = decode(line, location, ledger)
             if text is not None:
-                yield location, text
+                yield location, text, line
 
     def to_rows(text: str) -> list[Row]:
         try:

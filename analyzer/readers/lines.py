@@ -29,5 +29,5 @@ def decode(line: bytes, location: Location, ledger: Ledger) -> str | None:
         return line.decode("utf-8")
     except UnicodeDecodeError as e:
         ledger.records_read += 1
-        ledger.skip("not UTF-8", location, f"invalid byte at position {e.start}")
+        ledger.skip("not UTF-8", location, f"invalid byte at position {e.start}", line)
         return None

@@ -24,6 +24,8 @@ class ReadPlan:
     ground_truth: bool = False
     # Read record by record so every row carries its file and line (to locate a rejected value).
     exact_locations: bool = False
+    # Skipped records' raw lines travel back to the driver for <output_path>/quarantine.
+    quarantine: bool = False
 
     def positional_name(self, index: int) -> str:
         return self.feature_names[index] if index < len(self.feature_names) else f"_c{index}"

@@ -6,11 +6,15 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from analyzer.batch import Batch
-from analyzer.errors import ScriptError
 from analyzer.ledger import Ledger, Location
 from analyzer.rows import Row, RowBuffer, named_row
 from analyzer.scripts import load_preprocessor
 from analyzer.sources import count_lines_before
+
+# The reasons a record is skipped for its preprocess_handler; the policy's message starts with the
+# prebuilt analyzer's wording when they are what sank the job.
+HANDLER_RAISED = "preprocess_handler raised"
+HANDLER_RETURNED = "preprocess_handler returned"
 
 
 class SkipRecord(Exception):  # noqa: N818 - a control-flow signal, not an error
@@ -31,28 +35,29 @@ class DropRecord(Exception):  # noqa: N818
 
 
 def run_records(
-    records: Iterator[tuple[Location, Any]],
+    records: Iterator[tuple[Location, Any, bytes]],
     to_rows: Callable[[Any], list[Row]],
     ledger: Ledger,
     batch_rows: int,
     preprocessor: str | None,
     handler_input: Callable[[Any], Any] | None = None,
 ) -> Iterator[Batch]:
-    """Turn records into batches. ``to_rows`` parses a record; with a preprocessor, the handler's
-    result (a dict, a list of dicts, or [] to drop) replaces it, the handler seeing
-    ``handler_input(record)``."""
+    """Turn records (location, parsed record, raw line) into batches. ``to_rows`` parses a record;
+    with a preprocessor, the handler's result (a dict, a list of dicts, or [] to drop) replaces it,
+    the handler seeing ``handler_input(record)``. A handler that raises or returns something else
+    skips the record: one bad record must not cost the whole job (the skip policy decides)."""
     handler = load_preprocessor(preprocessor) if preprocessor else None
     buffer = RowBuffer(batch_rows)
-    for location, record in records:
+    for location, record, raw in records:
         ledger.records_read += 1
         try:
             if handler is None:
                 rows = to_rows(record)
             else:
                 value = handler_input(record) if handler_input else record
-                rows = handler_rows(_call(handler, value, location), location)
+                rows = handler_rows(_call(handler, value))
         except SkipRecord as skip:
-            ledger.skip(skip.reason, location, skip.detail)
+            ledger.skip(skip.reason, location, skip.detail, raw)
             continue
         except DropRecord as drop:
             ledger.drop(drop.reason)
@@ -74,28 +79,29 @@ def where(location: Location) -> str:
     return f"{location.path}:{count_lines_before(location.path, location.split_start) + location.line}"
 
 
-def _call(handler: Callable[[Any], Any], value: Any, location: Location) -> Any:
+def _call(handler: Callable[[Any], Any], value: Any) -> Any:
     try:
         return handler(value)
     except (SkipRecord, DropRecord):
         raise
     except Exception as e:
-        # One line: the message must survive as a single line (a Spark task's error reaches the
-        # driver as text, and the message file is one line); a multi-line user message would hide
-        # the record location.
-        detail = " ".join(str(e).split())
-        raise ScriptError(
-            "There is an exception raised in preprocessor script. Please double check the preprocessor "
-            f"script. {type(e).__name__}: {detail} (record {where(location)})"
-        ) from e
+        # One line: the detail reaches the log, statistics.json and the message file, where a
+        # multi-line user message would hide the record location.
+        raise SkipRecord(f"{HANDLER_RAISED} {type(e).__name__}", " ".join(str(e).split())) from e
 
 
-def handler_rows(result: Any, location: Location) -> list[Row]:
+def handler_rows(result: Any) -> list[Row]:
     if isinstance(result, dict):
         return [named_row(result)]
-    if isinstance(result, list) and all(isinstance(r, dict) for r in result):
-        return [named_row(r) for r in result]
-    raise ScriptError(
-        f"preprocess_handler returned {type(result).__name__} for record {where(location)}; "
-        "return a dict, a list of dicts, or [] to drop the record"
+    if isinstance(result, list):
+        wrong = next((r for r in result if not isinstance(r, dict)), None)
+        if wrong is None:
+            return [named_row(r) for r in result]
+        raise SkipRecord(
+            f"{HANDLER_RETURNED} list",
+            f"an element is {type(wrong).__name__}; return a dict, a list of dicts, or [] to drop the record",
+        )
+    raise SkipRecord(
+        f"{HANDLER_RETURNED} {type(result).__name__}",
+        "return a dict, a list of dicts, or [] to drop the record",
     )
