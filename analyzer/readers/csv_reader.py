@@ -7,6 +7,7 @@ missing, a quoted empty string ``""`` is an empty string, as in Spark's CSV read
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 
 import pyarrow as pa
@@ -19,13 +20,17 @@ from analyzer.readers.lines import decode, split_lines
 from analyzer.readers.plan import ReadPlan
 from analyzer.readers.records import SkipRecord, run_records
 from analyzer.rows import Row
-from analyzer.sources import Split, line_count, read_split
+from analyzer.sources import UTF8_BOM, Split, line_count, read_split
 
 
 def column_names(split: Split, plan: ReadPlan) -> list[str]:
     if plan.dataset_format.header:
         return plan.headers[split.path]
     return [plan.positional_name(i) for i in range(plan.csv_width)]
+
+
+# A line of nothing but whitespace: blank for the line reader (and for Spark), a value for pyarrow.
+_WHITESPACE_LINE = re.compile(rb"(?m)^[ \t\x0b\x0c]+\r?$")
 
 
 class _NotLineByLine(Exception):  # noqa: N818 - a signal to read the split line by line
@@ -96,6 +101,10 @@ def _read_fast(split: Split, plan: ReadPlan, ledger: Ledger) -> Batch | None:
         data.decode("utf-8")
     if data.count(b"\r") != data.count(b"\r\n"):
         raise _NotLineByLine("pyarrow would break lines at a lone carriage return")
+    if data.startswith(UTF8_BOM):
+        raise _NotLineByLine("pyarrow would drop a byte order mark that is data here (not at the file start)")
+    if len(names) == 1 and _WHITESPACE_LINE.search(data):
+        raise _NotLineByLine("pyarrow would read a whitespace-only line as a value; it is a blank line")
     fmt = plan.dataset_format
     keys = [f"f{i}" for i in range(len(names))]  # pyarrow needs unique names; ours may repeat
     table = pacsv.read_csv(
