@@ -62,7 +62,7 @@ def read_records(split: Split, plan: ReadPlan, ledger: Ledger, data: bytes | Non
                 continue
             except RecursionError:
                 ledger.records_read += 1
-                ledger.skip(TOO_DEEP[0], location, TOO_DEEP[1])
+                ledger.skip(TOO_DEEP[0], location, TOO_DEEP[1], line)
                 continue
             if not isinstance(event, dict):
                 ledger.records_read += 1
