@@ -24,7 +24,6 @@ import gzip
 import json
 import os
 import subprocess
-import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -315,6 +314,12 @@ CASES = [
         HEADER,
         {"f.csv": GOOD_CSV.replace("\n", "\r")},
         Fails(("{root}/f.csv", "the header is malformed CSV", "carriage return")),
+    ),
+    Case(
+        "csv-single-column-whitespace-only-line-is-blank",  # pyarrow used to read it as a value
+        HEADER,
+        {"f.csv": "a\n1\n \t\n2\n"},
+        Counts(2, 2, clean={"f.csv": "a\n1\n2\n"}, numbers={"a": [1, 2]}),
     ),
     Case(
         "csv-empty-file-among-good-files",
@@ -679,6 +684,16 @@ def test_bad_input(case: Case, tmp_path):
         assert text.startswith(f"{root / where}: {reason}: "), text
         assert "\n" not in text
     statistics = build_statistics(result)
+    skipped = statistics["dataset"].pop("skipped", None)  # present exactly when something was skipped
+    if expected.skipped:
+        assert skipped["records_read"] == expected.read
+        assert skipped["count"] == sum(expected.skipped.values())
+        assert skipped["reasons"] == dict(sorted(expected.skipped.items()))
+        assert [(e["location"], e["reason"]) for e in skipped["examples"]] == [
+            (str(root / where), reason) for where, reason in expected.examples
+        ]
+    else:
+        assert skipped is None
     if expected.clean is not None:
         clean = profile(write(tmp_path / "clean", expected.clean), case)
         assert statistics == build_statistics(clean)
@@ -709,6 +724,13 @@ def test_nan_infinity_csv_column_is_string_and_json_literals_missing(tmp_path):
     (b,) = build_statistics(run_profile(None, json_root, JSONL, engine="local"))["features"]
     assert b["inferred_type"] == "Fractional"
     assert b["numerical_statistics"]["common"] == {"num_present": 1, "num_missing": 2}
+
+
+def test_byte_order_mark_starting_a_later_line_is_kept(tmp_path):
+    root = write(tmp_path / "data", {"f.csv": "a,b\n\ufeffx,1\ny,2\n"})
+    (a, _) = build_statistics(run_profile(None, root, HEADER, engine="local"))["features"]
+    buckets = a["string_statistics"]["distribution"]["categorical"]["buckets"]
+    assert {b["value"] for b in buckets} == {"\ufeffx", "y"}  # pyarrow used to drop the first one's mark
 
 
 def test_megabyte_field_is_one_whole_value(tmp_path):
@@ -801,30 +823,84 @@ def test_baseline_with_utf8_bom_loads(tmp_path):
     assert result.message == "Completed: Job completed successfully with no violations."
 
 
-def test_preprocessor_raising_on_one_record_names_it(tmp_path):
-    data = write(tmp_path / "data", {"f.csv": "1,x\n2,boom\n3,z\n"})
+PREPROCESSOR = """
+def preprocess_handler(inference_record):
+    a, b = inference_record.strip().split(",")
+    if b == "boom":
+        raise ValueError("cannot use\\nthis record")
+    return {"a": a, "b": b}
+"""
+
+
+def preprocessed(tmp_path: Path, text: str, **config) -> JobConfig:
+    data = write(tmp_path / "data", {"f.csv": text})
     script = tmp_path / "pre.py"
-    script.write_text(
-        textwrap.dedent(
-            """
-            def preprocess_handler(inference_record):
-                a, b = inference_record.strip().split(",")
-                if b == "boom":
-                    raise ValueError("cannot use\\nthis record")
-                return {"a": a, "b": b}
-            """
-        ),
-        encoding="utf-8",
-    )
-    config = JobConfig(
+    script.write_text(PREPROCESSOR, encoding="utf-8")
+    return JobConfig(
         dataset_source=data,
         dataset_format=NO_HEADER,
         output_path=tmp_path / "out",
         record_preprocessor_script=script,
+        **config,
     )
+
+
+def test_preprocessor_raising_on_one_record_is_skipped_with_its_location(tmp_path):
+    config = preprocessed(tmp_path, "1,x\n2,boom\n3,z\n", max_skipped_fraction=0.5)
+    result = run_job(config, engine="local")
+    statistics = json.loads((config.output_path / "statistics.json").read_text(encoding="utf-8"))
+    location = f"{config.dataset_source / 'f.csv'}:2"
+    assert statistics["dataset"]["skipped"] == {
+        "records_read": 3,
+        "count": 1,
+        "reasons": {"preprocess_handler raised ValueError": 1},
+        "examples": [
+            {
+                "location": location,
+                "reason": "preprocess_handler raised ValueError",
+                "detail": "cannot use this record",
+            }
+        ],
+    }
+    numeric_reference({f["name"]: f for f in result.statistics["features"]}["a"], [1, 3])
+
+
+def test_preprocessor_raising_past_the_threshold_fails_naming_the_record(tmp_path):
+    config = preprocessed(tmp_path, "1,x\n2,boom\n3,z\n")
     with pytest.raises(AnalyzerError) as caught:
         run_job(config, engine="local")
-    check_one_line(caught.value, "ValueError: cannot use this record", f"(record {data / 'f.csv'}:2)")
+    check_one_line(
+        caught.value,
+        "There is an exception raised in preprocessor script.",
+        f"ValueError: cannot use this record (record {config.dataset_source / 'f.csv'}:2)",
+        "Skipped 1 of 3 records",
+    )
+    assert not (config.output_path / "statistics.json").exists()
+
+
+def test_skipped_past_one_percent_fails_with_counts_and_first_location(tmp_path):
+    text = "a,b\n" + "".join(f"{i},x\n" for i in range(98)) + "1,x,surplus\n" + "2\n"
+    data = write(tmp_path / "data", {"f.csv": text})
+    with pytest.raises(AnalyzerError) as caught:
+        run_job(job(tmp_path, data), engine="local")
+    check_one_line(
+        caught.value,
+        "Skipped 2 of 100 records (2%), more than max_skipped_fraction 0.01 (1%) allows",
+        f"wrong number of fields: 2 (first at {data / 'f.csv'}:100)",
+    )
+    assert type(caught.value).__name__ == "TooManySkipped"
+    assert not (tmp_path / "out" / "statistics.json").exists()
+
+
+def test_skipped_at_exactly_one_percent_passes_and_is_reported(tmp_path):
+    text = "a,b\n" + "".join(f"{i},x\n" for i in range(99)) + "caf\xe9,x\n"
+    data = write(tmp_path / "data", {"f.csv": text.encode("latin-1")})
+    result = run_job(job(tmp_path, data), engine="local")
+    written = json.loads((tmp_path / "out" / "statistics.json").read_text(encoding="utf-8"))
+    assert written["dataset"]["item_count"] == 99
+    assert written["dataset"]["skipped"]["reasons"] == {"not UTF-8": 1}
+    assert written["dataset"]["skipped"]["examples"][0]["location"] == f"{data / 'f.csv'}:101"
+    numeric_reference({f["name"]: f for f in result.statistics["features"]}["a"], list(range(99)))
 
 
 # ---- the real console script: exit code 255, the message file holds the one line ----
@@ -871,6 +947,16 @@ def test_cli_utf16_json_lines(tmp_path):
         tmp_path,
         {"dataset_source": str(data), "dataset_format": '{"json": {"lines": true}}'},
         f"{data / 'f.jsonl'} starts with a UTF-16 or UTF-32 byte order mark",
+    )
+
+
+def test_cli_too_many_skipped(tmp_path):
+    data = write(tmp_path / "data", {"f.jsonl": lines('{"a":1}', '{"a":', '{"a":3}')})
+    cli_fails(
+        tmp_path,
+        {"dataset_source": str(data), "dataset_format": '{"json": {"lines": true}}'},
+        "Skipped 1 of 3 records (33.33%), more than max_skipped_fraction 0.01 (1%) allows",
+        f"invalid JSON: 1 (first at {data / 'f.jsonl'}:2)",
     )
 
 
