@@ -74,10 +74,13 @@ def load_json(path: Path, what: str) -> dict:
     if not path.is_file():
         raise BaselineError(f"Baseline {what} file {path} does not exist")
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a hand-edited file saved by a Windows editor starts with a byte order mark.
+        document = json.loads(path.read_text(encoding="utf-8-sig"))
+    except RecursionError:
+        raise BaselineError(f"Baseline {what} file {path} is nested too deeply to parse") from None
     except json.JSONDecodeError as e:
         raise BaselineError(
-            f"Baseline {what} file {path} is not valid JSON: {e.msg} at line {e.lineno}"
+            f"Baseline {what} file {path} is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}"
         ) from e
     except UnicodeDecodeError as e:
         raise BaselineError(f"Baseline {what} file {path} is not UTF-8") from e

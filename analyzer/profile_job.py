@@ -42,11 +42,17 @@ def make_read_plan(
     width = 0
     if dataset_format.kind == CSV and not preprocessor:
         from analyzer.readers.csv_reader import parse_line
+        from analyzer.readers.records import SkipRecord
 
         probe = ReadPlan(dataset_format)
         for path in files:
             line = first_line(path).decode("utf-8", errors="replace").rstrip("\r\n")
-            fields = parse_line(line, probe) if line else []
+            try:
+                fields = parse_line(line, probe) if line else []
+            except SkipRecord as e:
+                # The header (or the line that sets the width) decides every column: no skipping it.
+                which = "header" if dataset_format.header else "first line"
+                raise InputError(f"{path}: the {which} is {e.reason}: {e.detail}") from None
             if dataset_format.header:
                 headers[str(path)] = header_names(fields)
             elif not width:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,9 @@ def split_bytes_setting() -> int:
 # Hadoop's LineRecordReader (so Spark's CSV and JSON readers) drops a UTF-8 BOM at the start of a
 # file; kept, it would end up in the first header name or make the first JSON line invalid.
 UTF8_BOM = b"\xef\xbb\xbf"
+# UTF-16 (and UTF-32) byte order marks. Such text is ASCII interleaved with NUL bytes, which decodes
+# as valid UTF-8: read on, every record would be silently wrong, so the file is refused instead.
+WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 
 
 @dataclass(frozen=True)
@@ -88,11 +92,34 @@ def group_splits(splits: list[Split], tasks: int) -> list[list[Split]]:
     return groups
 
 
+def check_text_start(path: str | Path, start: bytes) -> bytes:
+    """The first bytes of a text file without a UTF-8 BOM; a UTF-16/32 file is an InputError."""
+    if start.startswith(WIDE_BOMS):
+        raise InputError(
+            f"{path} starts with a UTF-16 or UTF-32 byte order mark; the analyzer reads UTF-8 text, "
+            "convert the file to UTF-8"
+        )
+    return start.removeprefix(UTF8_BOM)
+
+
+def read_gzip(path: str | Path) -> bytes:
+    """A gzip file's text. A truncated or corrupt archive fails the job naming the file: the records
+    it held cannot be counted, so skipping them would lose them silently."""
+    try:
+        with gzip.open(path, "rb") as f:
+            return f.read()
+    except (OSError, EOFError, zlib.error) as e:
+        raise gzip_error(path, e) from e
+
+
+def gzip_error(path: str | Path, error: Exception) -> InputError:
+    return InputError(f"{path} is not a readable gzip file: {' '.join(str(error).split())}")
+
+
 def read_split(split: Split) -> bytes:
     """The bytes of the lines that start in the split, with the last one completed."""
     if is_compressed(split.path):
-        with gzip.open(split.path, "rb") as f:
-            return f.read().removeprefix(UTF8_BOM)
+        return check_text_start(split.path, read_gzip(split.path))
     with open(split.path, "rb") as f:
         pos = split.start
         if pos > 0:
@@ -105,7 +132,7 @@ def read_split(split: Split) -> bytes:
         data = f.read(split.end - pos)
         if split.end < split.size and data and not data.endswith(b"\n"):
             data += f.readline()
-        return data.removeprefix(UTF8_BOM) if split.start == 0 else data
+        return check_text_start(split.path, data) if split.start == 0 else data
 
 
 def line_count(data: bytes) -> int:
@@ -114,13 +141,17 @@ def line_count(data: bytes) -> int:
 
 
 def first_line(path: Path) -> bytes:
+    """The first non-blank line of a text file."""
     opener = gzip.open if is_compressed(path) else open
-    with opener(path, "rb") as f:
-        for number, line in enumerate(f):
-            if number == 0:
-                line = line.removeprefix(UTF8_BOM)
-            if line.strip():
-                return line
+    try:
+        with opener(path, "rb") as f:
+            for number, line in enumerate(f):
+                if number == 0:
+                    line = check_text_start(path, line)
+                if line.strip():
+                    return line
+    except (EOFError, zlib.error, gzip.BadGzipFile) as e:
+        raise gzip_error(path, e) from e
     return b""
 
 

@@ -6,6 +6,8 @@ user's ``preprocess_handler`` sees each record first.
 
 from __future__ import annotations
 
+import csv
+import sys
 from collections.abc import Iterator
 
 from analyzer.batch import Batch
@@ -13,6 +15,10 @@ from analyzer.formats import CSV, JSON, PARQUET
 from analyzer.ledger import Ledger
 from analyzer.readers.plan import ReadPlan
 from analyzer.sources import Split
+
+# The csv module refuses fields over 128 KiB; pyarrow does not. Without this, a long value read by the
+# line-by-line fallback (one bad byte elsewhere in the split) crashed the task.
+csv.field_size_limit(sys.maxsize)
 
 
 def read_batches(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:

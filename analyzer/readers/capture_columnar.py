@@ -51,8 +51,8 @@ def _csv_fields(data: pa.ChunkedArray) -> list[pa.Array]:
     data = data.combine_chunks()
     if len(data) == 0:
         return []
-    if data.null_count:
-        raise Declined("missing payload")
+    if data.null_count or pc.any(pc.equal(data, "")).as_py():
+        raise Declined("missing or empty payload")  # the record reader skips those with their line
     data = pc.replace_substring_regex(data, r"\r?\n$", "")
     if pc.any(pc.match_substring(data, "\n")).as_py() or pc.any(pc.match_substring(data, '"')).as_py():
         raise Declined("multi-line or quoted payload")
@@ -71,6 +71,10 @@ def _csv_fields(data: pa.ChunkedArray) -> list[pa.Array]:
 
 def read_json_table(data: bytes, schema: pa.Schema) -> pa.Table:
     """JSON lines as a table of the schema's fields (others ignored), or Declined."""
+    if not data.lstrip().startswith(b"{"):
+        # pyarrow 26 dies with a segmentation fault when the first value is a bare null ("null"
+        # line), so anything but an object first is left to the record reader.
+        raise Declined("the first line is not a JSON object")
     try:
         return pajson.read_json(
             pa.BufferReader(data),

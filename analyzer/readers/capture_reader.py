@@ -19,6 +19,7 @@ from analyzer.capture import CapturedData, EventData
 from analyzer.errors import ConfigError
 from analyzer.ledger import Ledger, Location
 from analyzer.readers.capture_columnar import Declined, read_columnar
+from analyzer.readers.json_reader import TOO_DEEP
 from analyzer.readers.lines import decode, split_lines
 from analyzer.readers.plan import ReadPlan
 from analyzer.readers.records import DropRecord, SkipRecord, run_records
@@ -59,6 +60,10 @@ def read_records(split: Split, plan: ReadPlan, ledger: Ledger, data: bytes | Non
                 ledger.records_read += 1
                 ledger.skip("invalid JSON", location, f"{e.msg} at column {e.colno}", line)
                 continue
+            except RecursionError:
+                ledger.records_read += 1
+                ledger.skip(TOO_DEEP[0], location, TOO_DEEP[1], line)
+                continue
             if not isinstance(event, dict):
                 ledger.records_read += 1
                 ledger.skip("not a capture record", location, "expected a JSON object with captureData", line)
@@ -70,7 +75,10 @@ def read_records(split: Split, plan: ReadPlan, ledger: Ledger, data: bytes | Non
 
     def to_rows(record: CapturedData) -> list[Row]:
         _check_shadow(record)
-        return joined_rows(record, plan)
+        try:
+            return joined_rows(record, plan)
+        except RecursionError:  # a JSON payload nested about 1,000 levels deep
+            raise SkipRecord(*TOO_DEEP) from None
 
     def handler_input(record: CapturedData) -> CapturedData:
         _check_shadow(record)
@@ -167,6 +175,12 @@ def add_ground_truth(rows: list[Row], record: CapturedData) -> None:
 
 def decode_payload(name: str, event: EventData) -> list[Row]:
     """The rows of one capture part: one per CSV line, one per JSON document."""
+    for key in ("data", "encoding", "observedContentType"):
+        value = getattr(event, key)
+        if value is not None and not isinstance(value, str):
+            # A hand-made or damaged record (a number for data, say) must be skipped, not crash the task.
+            kind = {list: "a list", dict: "an object", bool: "a boolean"}.get(type(value), "a number")
+            raise SkipRecord("malformed capture part", f"{name}.{key} is {kind}, expected a string")
     encoding = (event.encoding or "").upper()
     content_type = (event.observedContentType or "").lower()
     data = event.data
@@ -189,7 +203,7 @@ def _json_rows(name: str, data: str) -> list[Row]:
     except json.JSONDecodeError:
         pass
     rows = []  # JSON Lines payloads (application/jsonlines): one row per document
-    for line in data.splitlines():
+    for line in payload_lines(data):
         if line.strip():
             try:
                 rows.append(named_row(loads_keeping_numbers(line)))
@@ -198,8 +212,15 @@ def _json_rows(name: str, data: str) -> list[Row]:
     return rows
 
 
+def payload_lines(data: str) -> list[str]:
+    """A payload's lines, broken at LF or CRLF only: str.splitlines() also breaks at U+2028, U+0085,
+    form feeds and the like, which a CSV value or a JSON string may hold."""
+    return [line.removesuffix("\r") for line in data.split("\n")]
+
+
 def _csv_rows(data: str) -> list[Row]:
-    lines = [line for line in data.splitlines() if line.strip()]
+    # Only an empty line is blank: a lone tab or space is a field, as the columnar path reads it.
+    lines = [line for line in payload_lines(data) if line]
     return [
         [("", (0, 0, i), scalar_text(v) if v != "" else None) for i, v in enumerate(fields)]
         for fields in csv.reader(lines)

@@ -7,9 +7,11 @@ missing, a quoted empty string ``""`` is an empty string, as in Spark's CSV read
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from analyzer.batch import Batch, Column, positional
@@ -18,7 +20,7 @@ from analyzer.readers.lines import decode, split_lines
 from analyzer.readers.plan import ReadPlan
 from analyzer.readers.records import SkipRecord, run_records
 from analyzer.rows import Row
-from analyzer.sources import Split, line_count, read_split
+from analyzer.sources import UTF8_BOM, Split, line_count, read_split
 
 
 def column_names(split: Split, plan: ReadPlan) -> list[str]:
@@ -27,14 +29,23 @@ def column_names(split: Split, plan: ReadPlan) -> list[str]:
     return [plan.positional_name(i) for i in range(plan.csv_width)]
 
 
+# A line of nothing but whitespace: blank for the line reader (and for Spark), a value for pyarrow.
+_WHITESPACE_LINE = re.compile(rb"(?m)^[ \t\x0b\x0c]+\r?$")
+
+
+class _NotLineByLine(Exception):  # noqa: N818 - a signal to read the split line by line
+    pass
+
+
 def read(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
     if plan.preprocessor or plan.exact_locations:
         yield from _read_records(split, plan, ledger)
         return
     try:
         batch = _read_fast(split, plan, ledger)
-    except (pa.ArrowInvalid, UnicodeDecodeError):
-        # Damaged text (bad UTF-8, ...): go line by line so only the bad records are skipped.
+    except (pa.ArrowInvalid, UnicodeDecodeError, _NotLineByLine):
+        # Damaged text (bad UTF-8, a quote left open, ...): go line by line so only the bad records
+        # are skipped.
         yield from _read_records(split, plan, ledger)
         return
     if batch is not None:
@@ -42,6 +53,7 @@ def read(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
 
 
 def parse_line(text: str, plan: ReadPlan) -> list[str | None]:
+    """The fields of one line; SkipRecord when the csv module cannot parse it."""
     fmt = plan.dataset_format
     reader = csv.reader(
         [text],
@@ -50,8 +62,15 @@ def parse_line(text: str, plan: ReadPlan) -> list[str | None]:
         escapechar=fmt.escape_character,
         doublequote=fmt.escape_character is None,
     )
+    try:
+        fields = next(reader, [])
+    except csv.Error as e:
+        problem = str(e)
+        if "new-line character" in problem:
+            problem = "a carriage return inside an unquoted field (line breaks must be LF or CRLF)"
+        raise SkipRecord("malformed CSV", problem) from e
     # Python's csv module cannot tell "" from an empty field: both are missing on this path.
-    return [f if f != "" else None for f in next(reader, [])]
+    return [f if f != "" else None for f in fields]
 
 
 def _read_fast(split: Split, plan: ReadPlan, ledger: Ledger) -> Batch | None:
@@ -76,6 +95,16 @@ def _read_fast(split: Split, plan: ReadPlan, ledger: Ledger) -> Batch | None:
             bad.append((row.number, row.actual_columns, row.text))
         return "skip"
 
+    if not data.isascii():
+        # Bad UTF-8 goes line by line; left to pyarrow, a bad row's text fails to decode inside its
+        # invalid-row callback, which prints an "Exception ignored" traceback into the job's log.
+        data.decode("utf-8")
+    if data.count(b"\r") != data.count(b"\r\n"):
+        raise _NotLineByLine("pyarrow would break lines at a lone carriage return")
+    if data.startswith(UTF8_BOM):
+        raise _NotLineByLine("pyarrow would drop a byte order mark that is data here (not at the file start)")
+    if len(names) == 1 and _WHITESPACE_LINE.search(data):
+        raise _NotLineByLine("pyarrow would read a whitespace-only line as a value; it is a blank line")
     fmt = plan.dataset_format
     keys = [f"f{i}" for i in range(len(names))]  # pyarrow needs unique names; ours may repeat
     table = pacsv.read_csv(
@@ -97,6 +126,13 @@ def _read_fast(split: Split, plan: ReadPlan, ledger: Ledger) -> Batch | None:
             null_values=[""],
         ),
     )
+    # A record is a line, as in Spark's CSV reader (multiLine off): a quoted value holding a line
+    # break is a quote left open (or a multi-line value) that pyarrow would join with the lines
+    # after it, so they would go uncounted.
+    if any("\n" in text for _, _, text in bad) or any(
+        pc.any(pc.match_substring(table.column(i), "\n")).as_py() for i in range(table.num_columns)
+    ):
+        raise _NotLineByLine("a quoted value spans lines")
     ledger.records_read += table.num_rows + len(bad)
     ledger.records_analyzed += table.num_rows
     if bad:

@@ -22,9 +22,16 @@ def read(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
                 yield location, text, line
 
     def to_rows(text: str) -> list[Row]:
-        return [named_row(parse(text))]
+        try:
+            return [named_row(parse(text))]
+        except RecursionError:
+            raise SkipRecord(*TOO_DEEP) from None
 
     yield from run_records(records(), to_rows, ledger, plan.batch_rows, plan.preprocessor, parse_plain)
+
+
+# Python's parser (and the flattening) recurse once per level: about 1,000 levels exhaust the stack.
+TOO_DEEP = ("invalid JSON", "nested too deeply to parse")
 
 
 def parse(text: str):
@@ -32,6 +39,8 @@ def parse(text: str):
         return loads_keeping_numbers(text)
     except json.JSONDecodeError as e:
         raise SkipRecord("invalid JSON", f"{e.msg} at column {e.colno}") from e
+    except RecursionError:
+        raise SkipRecord(*TOO_DEEP) from None
 
 
 def parse_plain(text: str):
@@ -40,3 +49,5 @@ def parse_plain(text: str):
         return json.loads(text)
     except json.JSONDecodeError as e:
         raise SkipRecord("invalid JSON", f"{e.msg} at column {e.colno}") from e
+    except RecursionError:
+        raise SkipRecord(*TOO_DEEP) from None

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analyzer.batch import Batch, Column, positional
+from analyzer.errors import InputError
 from analyzer.ledger import Ledger
 from analyzer.readers.plan import ReadPlan
 from analyzer.sources import Split
@@ -33,6 +34,18 @@ def _column(values: pa.ChunkedArray) -> pa.Array:
 
 
 def read(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
+    if split.size == 0:
+        # Spark leaves zero-byte files out of a scan (an upload's placeholder object, say).
+        ledger.split_lines[(split.path, split.start)] = 0
+        return
+    try:
+        yield from _read(split, plan, ledger)
+    except (pa.ArrowException, OSError) as e:
+        # A damaged file's rows cannot be counted, so they cannot be skipped: the job fails naming it.
+        raise InputError(f"{split.path} is not a readable Parquet file: {' '.join(str(e).split())}") from e
+
+
+def _read(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
     parquet = pq.ParquetFile(split.path)
     ledger.split_lines[(split.path, split.start)] = parquet.metadata.num_rows
     for record_batch in parquet.iter_batches(batch_size=max(plan.batch_rows, 65536)):
