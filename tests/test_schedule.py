@@ -204,7 +204,7 @@ def test_backfill_three_hours_reports_history_metrics_and_a_no_op_rerun(aws, gol
     assert report_keys == [
         f"{reports}/2026/11/22/{h}/{name}"
         for h in ("11", "12")
-        for name in ("constraint_violations.json", "constraints.json", "statistics.json")
+        for name in ("constraint_violations.json", "constraints.json", "report.html", "statistics.json")
     ]
     assert json.loads(written[f"{reports}/2026/11/22/11/constraint_violations.json"]) == {"violations": []}
     drifted = json.loads(written[f"{reports}/2026/11/22/12/constraint_violations.json"])["violations"]
@@ -286,7 +286,7 @@ def test_a_run_killed_mid_window_completes_it_once_on_restart(aws, golden, tmp_p
     history = [json.loads(v) for k, v in done.items() if "/_executions/" in k]
     assert [e["status"] for e in history] == ["Completed"] and history[0]["records"] == 40_000
     assert sorted(k.rsplit("/", 1)[1] for k in done if "/_executions/" not in k) == [
-        "constraint_violations.json", "constraints.json", "statistics.json"
+        "constraint_violations.json", "constraints.json", "report.html", "statistics.json"
     ]  # fmt: skip
     once_more = run_cli(*args)
     assert "not run again" in once_more.stderr
