@@ -84,6 +84,7 @@ def test_baseline_job_in_the_image_equals_the_in_process_run(tmp_path, golden):
     assert sorted(produced) == [
         "output/message",
         "processing/output/constraints.json",
+        "processing/output/report.html",
         "processing/output/statistics.json",
     ]
     assert produced == outputs(in_process)
