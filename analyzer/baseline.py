@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analyzer.drift.constraints_keys import parse_feature_drift, parse_global_drift
 from analyzer.errors import ConfigError
 from analyzer.profile.kll import DEFAULT_SHRINKING_FACTOR, DEFAULT_SKETCH_SIZE, KLLSketch
-from analyzer.suggest import CATEGORICAL_DRIFT_METHODS, LINFINITY
+from analyzer.suggest import LINFINITY
 
 SIMPLE, ROBUST = "Simple", "Robust"
 _COMPARISON_METHODS = {"simple": SIMPLE, "linf_simple": SIMPLE, "robust": ROBUST, "linf_robust": ROBUST}
@@ -36,6 +37,7 @@ class MonitoringConfig:
     comparison_method: str = ROBUST
     categorical_comparison_threshold: float = 0.1
     categorical_drift_method: str = LINFINITY
+    numerical_drift_method: str | None = None  # None: comparison_method (analyzer/drift/selection.py)
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class FeatureConstraints:
     domains: tuple[str, ...] | None = None
     evaluate_constraints: bool = True
     emit_metrics: bool = True
+    drift_method: str | None = None  # the feature's "drift" object (analyzer/drift/constraints_keys.py)
+    drift_threshold: float | None = None
 
 
 @dataclass(frozen=True)
@@ -136,15 +140,9 @@ def parse_monitoring_config(document: dict, reader: JsonReader) -> MonitoringCon
         raise reader.fail(
             f"{prefix}.comparison_method", f"must be Simple or Robust, got {json.dumps(method_text)}"
         )
-    drift_method = dc.get("categorical_drift_method", defaults.categorical_drift_method)
-    matches = [m for m in CATEGORICAL_DRIFT_METHODS if m.lower() == str(drift_method).lower()]
-    if not matches:
-        raise reader.fail(
-            f"{prefix}.categorical_drift_method",
-            f"must be LInfinity or ChiSquared, got {json.dumps(drift_method)}",
-        )
+    drift = parse_global_drift(dc, prefix, method, reader)
     threshold = reader.number(
-        dc.get("comparison_threshold", defaults.comparison_threshold), f"{prefix}.comparison_threshold"
+        dc.get("comparison_threshold", drift.comparison_threshold_default), f"{prefix}.comparison_threshold"
     )
     return MonitoringConfig(
         evaluate_constraints=reader.switch(
@@ -164,12 +162,13 @@ def parse_monitoring_config(document: dict, reader: JsonReader) -> MonitoringCon
         ),
         comparison_threshold=threshold,
         comparison_method=method,
-        # Documented default: the value of comparison_threshold.
+        # Documented default: the value of comparison_threshold (a new method: its own default).
         categorical_comparison_threshold=reader.number(
-            dc.get("categorical_comparison_threshold", threshold),
+            dc.get("categorical_comparison_threshold", drift.categorical_threshold(dc, threshold)),
             f"{prefix}.categorical_comparison_threshold",
         ),
-        categorical_drift_method=matches[0],
+        categorical_drift_method=drift.categorical_drift_method,
+        numerical_drift_method=drift.numerical_drift_method,
     )
 
 
@@ -201,6 +200,7 @@ def parse_feature_constraints(feature: Any, index: int, reader: JsonReader) -> F
         **reader.obj(feature.get("monitoringConfigOverrides"), f"{key}.monitoringConfigOverrides"),
     }
     non_negative = num.get("is_non_negative")
+    drift_method, drift_threshold = parse_feature_drift(feature, key, reader)
     return FeatureConstraints(
         name=name,
         inferred_type=inferred,
@@ -213,6 +213,8 @@ def parse_feature_constraints(feature: Any, index: int, reader: JsonReader) -> F
             overrides.get("evaluate_constraints", "Enabled"), f"{key} overrides.evaluate_constraints"
         ),
         emit_metrics=reader.switch(overrides.get("emit_metrics", "Enabled"), f"{key} overrides.emit_metrics"),
+        drift_method=drift_method,
+        drift_threshold=drift_threshold,
     )
 
 

@@ -9,6 +9,7 @@ the README):
 - completeness_check: current non-missing share is below the baseline ``completeness``.
 - baseline_drift_check: distance above ``comparison_threshold`` (numeric) or
   ``categorical_comparison_threshold`` (String, L-infinity); for ChiSquared, a p-value below it.
+  Other methods and per-feature choices: analyzer/drift/selection.py.
 - categorical_values_check: share of current values inside the baseline ``domains`` is below
   ``domain_content_threshold``.
 - missing_column_check / extra_column_check: a baseline feature absent from the data / a column the
@@ -20,12 +21,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from analyzer.baseline import ROBUST, Baseline, FeatureConstraints
-from analyzer.drift import categorical_linf, chi_squared, numeric_linf, robust
+from analyzer.baseline import Baseline, FeatureConstraints
+from analyzer.drift import NUMERIC, DriftRule, drift_rule
 from analyzer.profile.column import ColumnState
 from analyzer.profile.dataset import DatasetProfile
 from analyzer.profile.datatypes import BOOLEAN, FRACTIONAL, INTEGRAL, STRING, InferredType, determine_type
-from analyzer.suggest import CHI_SQUARED
 from analyzer.writers import java_double
 
 DATA_TYPE, COMPLETENESS, DRIFT = "data_type_check", "completeness_check", "baseline_drift_check"
@@ -131,13 +131,13 @@ def check_domain(feature: FeatureConstraints, column: ColumnState, threshold: fl
 
 def drift_distance(
     feature: FeatureConstraints, column: ColumnState, baseline: Baseline
-) -> tuple[float, float] | None:
-    """(metric, threshold) for the feature, or None when either side lacks what drift needs."""
-    config = baseline.config
+) -> tuple[float, DriftRule] | None:
+    """(metric, the feature's drift rule), or None when either side lacks what drift needs."""
     stats = baseline.statistics.get(feature.name)
-    if stats is None:
+    rule = drift_rule(feature, baseline.config)
+    if stats is None or rule is None:
         return None
-    if feature.inferred_type in (InferredType.INTEGRAL, InferredType.FRACTIONAL):
+    if rule.kind == NUMERIC:
         if (
             stats.sketch is None
             or column.kll is None
@@ -145,16 +145,9 @@ def drift_distance(
             or column.kll.total_weight() == 0
         ):
             return None
-        d = numeric_linf(stats.sketch, column.kll)
-        value = robust(d.value, d.n, d.m) if config.comparison_method == ROBUST else d.value
-        return value, config.comparison_threshold
-    if feature.inferred_type == InferredType.STRING and stats.histogram and column.histogram:
-        if config.categorical_drift_method == CHI_SQUARED:
-            p_value, _ = chi_squared(stats.histogram, column.histogram)
-            return p_value, config.categorical_comparison_threshold
-        d = categorical_linf(stats.histogram, column.histogram)
-        value = robust(d.value, d.n, d.m) if config.comparison_method == ROBUST else d.value
-        return value, config.categorical_comparison_threshold
+        return rule.method.distance(rule.kind, stats.sketch, column.kll), rule
+    if stats.histogram and column.histogram:
+        return rule.method.distance(rule.kind, stats.histogram, column.histogram), rule
     return None
 
 
@@ -164,13 +157,10 @@ def check_drift(
     measured = drift_distance(feature, column, baseline)
     if measured is None:
         return
-    value, threshold = measured
+    value, rule = measured
+    threshold = rule.threshold
     result.drift[feature.name] = value
-    chi = (
-        feature.inferred_type == InferredType.STRING
-        and baseline.config.categorical_drift_method == CHI_SQUARED
-    )
-    if chi:
+    if rule.method.p_value:
         # A p-value: drift is a small one (the distributions are unlikely to be the same).
         if not math.isnan(value) and value < threshold:
             result.violations.append(
@@ -182,11 +172,13 @@ def check_drift(
                 )
             )
     elif value > threshold:
+        # A new method is named up front: "distance: (.+) exceeds threshold: (.+)" still parses.
+        named = "" if rule.method.prebuilt else f"{rule.method.name}: "
         result.violations.append(
             Violation(
                 feature.name,
                 DRIFT,
-                f"Baseline drift distance: {java_double(value)} exceeds threshold: {java_double(threshold)}",
+                f"{named}Baseline drift distance: {java_double(value)} exceeds threshold: {java_double(threshold)}",
             )
         )
 

@@ -11,6 +11,7 @@ import click
 from analyzer import contract
 from analyzer.cli_support import fail, with_options
 from analyzer.contract import DEFAULT_MAX_SKIPPED_FRACTION
+from analyzer.drift.registry import CATEGORICAL, NUMERIC, method_names
 from analyzer.errors import AnalyzerError
 from analyzer.formats import CAPTURE, CSV, JSON, MERGE, PARQUET, DatasetFormat
 from analyzer.writers import write_message
@@ -246,16 +247,26 @@ def run_from_flags(options: dict, **config) -> None:
 @quality_options
 @click.option(
     "--categorical-drift-method",
-    type=click.Choice(["LInfinity", "ChiSquared"]),
+    type=click.Choice(method_names(CATEGORICAL), case_sensitive=False),
     default="LInfinity",
     show_default=True,
 )
-def baseline(categorical_drift_method, **options) -> None:
+@click.option(
+    "--numerical-drift-method",
+    type=click.Choice(method_names(NUMERIC), case_sensitive=False),
+    default=None,
+    help="Drift method written into the suggested constraints for numeric features [default: Robust].",
+)
+def baseline(categorical_drift_method, numerical_drift_method, **options) -> None:
     """Suggest a baseline: profile DATASET and write statistics.json and constraints.json to OUTPUT.
 
     With --problem-type, the baseline is a model-quality one: metrics of the predictions against the
     ground truth (--inference-attribute / --probability-attribute, --ground-truth-attribute)."""
-    run_from_flags(options, categorical_drift_method=categorical_drift_method)
+    run_from_flags(
+        options,
+        categorical_drift_method=categorical_drift_method,
+        numerical_drift_method=numerical_drift_method,
+    )
 
 
 @main.command()

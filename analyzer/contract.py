@@ -14,10 +14,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from analyzer.drift.constraints_keys import drift_method_from_env
 from analyzer.errors import ConfigError
 from analyzer.formats import MERGE, DatasetFormat, parse_dataset_format
 from analyzer.quality.spec import DEFAULT_SEED, DEFAULT_THRESHOLD, problem_type_of, threshold_of
-from analyzer.suggest import CATEGORICAL_DRIFT_METHODS, LINFINITY
+from analyzer.suggest import LINFINITY
 
 log = logging.getLogger("monitor_analyzer.contract")
 
@@ -37,7 +38,7 @@ ANALYZER_KEYS = frozenset(
         "image_data", "monitoring_input_type", "report_enabled", "categorical_drift_method",
         "auto_ml_candidate_name", "auto_ml_job_name", "auto_ml_job_objective_type", "objective_metric_name",
         "exclude_features_attribute", "ground_truth_source", "max_skipped_fraction",
-        "quarantine_skipped_records",
+        "quarantine_skipped_records", "numerical_drift_method",
     }
 )  # fmt: skip
 
@@ -108,6 +109,7 @@ class JobConfig:
     record_preprocessor_script: Path | None = None
     post_analytics_processor_script: Path | None = None
     categorical_drift_method: str = LINFINITY
+    numerical_drift_method: str | None = None
     analysis_type: str = "DATA_QUALITY"
     start_time: str | None = None
     end_time: str | None = None
@@ -146,11 +148,7 @@ def job_config_from_env(env: dict[str, str]) -> JobConfig:
             f"Missing required environment key(s) {', '.join(missing)}: set them in the processing job's "
             f"Environment ({processing_job_config_path()}) or the process environment"
         )
-    drift_method = env.get("categorical_drift_method") or LINFINITY
-    if drift_method not in CATEGORICAL_DRIFT_METHODS:
-        raise ConfigError(
-            f"categorical_drift_method must be one of {', '.join(CATEGORICAL_DRIFT_METHODS)}, got {drift_method!r}"
-        )
+    drift_method = drift_method_from_env(env, "categorical_drift_method") or LINFINITY
     publish = (env.get("publish_cloudwatch_metrics") or "Disabled").strip().lower() == "enabled"
     exclude = tuple(x.strip() for x in (env.get("exclude_features_attribute") or "").split(",") if x.strip())
     # The prebuilt image lets CLOUDWATCH_METRICS_DIRECTORY (job or process environment) move the files.
@@ -169,6 +167,7 @@ def job_config_from_env(env: dict[str, str]) -> JobConfig:
         record_preprocessor_script=rebase(env.get("record_preprocessor_script")),
         post_analytics_processor_script=rebase(env.get("post_analytics_processor_script")),
         categorical_drift_method=drift_method,
+        numerical_drift_method=drift_method_from_env(env, "numerical_drift_method"),
         analysis_type=(env.get("analysis_type") or "DATA_QUALITY").upper(),
         start_time=env.get("start_time") or None,
         end_time=env.get("end_time") or None,

@@ -147,7 +147,9 @@ def run_job(
     for name in excluded:
         profile.columns.pop(name, None)
     statistics = build_statistics(profile)
-    constraints = suggest_constraints(statistics, SuggestSettings(config.categorical_drift_method))
+    constraints = suggest_constraints(
+        statistics, SuggestSettings(config.categorical_drift_method, config.numerical_drift_method)
+    )
     documents = [(STATISTICS_FILE, statistics), (CONSTRAINTS_FILE, constraints)]
     violations = metrics = None
     message = COMPLETED

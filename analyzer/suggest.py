@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from analyzer.drift.registry import get_method
+
 LINFINITY, CHI_SQUARED = "LInfinity", "ChiSquared"
 CATEGORICAL_DRIFT_METHODS = (LINFINITY, CHI_SQUARED)
 
@@ -11,14 +13,17 @@ CATEGORICAL_DRIFT_METHODS = (LINFINITY, CHI_SQUARED)
 @dataclass(frozen=True)
 class SuggestSettings:
     categorical_drift_method: str = LINFINITY
+    numerical_drift_method: str | None = None  # None: comparison_method Robust, as the prebuilt analyzer
     # Deequ's CategoricalRangeRule: a domain is suggested for columns with at most this many distinct
     # values (the profiler's cardinality threshold) of which at most this share occur only once.
     domain_max_values: int = 120
     domain_max_unique_ratio: float = 0.1
 
 
-def default_monitoring_config(categorical_drift_method: str = LINFINITY) -> dict:
-    return {
+def default_monitoring_config(
+    categorical_drift_method: str = LINFINITY, numerical_drift_method: str | None = None
+) -> dict:
+    config = {
         "evaluate_constraints": "Enabled",
         "emit_metrics": "Enabled",
         "datatype_check_threshold": 1.0,
@@ -31,6 +36,24 @@ def default_monitoring_config(categorical_drift_method: str = LINFINITY) -> dict
             "categorical_drift_method": categorical_drift_method,
         },
     }
+    set_drift_methods(config["distribution_constraints"], categorical_drift_method, numerical_drift_method)
+    return config
+
+
+def set_drift_methods(distribution: dict, categorical: str, numerical: str | None) -> None:
+    """Simple/Robust stay the prebuilt comparison_method (the file stays prebuilt-readable); a new
+    method gets the numerical_drift_method key and, like a new categorical method, its own default
+    threshold."""
+    if numerical is not None:
+        method = get_method(numerical)
+        if method.prebuilt:
+            distribution["comparison_method"] = method.name
+        else:
+            distribution["numerical_drift_method"] = method.name
+            distribution["comparison_threshold"] = method.default_threshold
+    distribution["categorical_drift_method"] = get_method(categorical).name
+    if not get_method(categorical).prebuilt:
+        distribution["categorical_comparison_threshold"] = get_method(categorical).default_threshold
 
 
 def suggest_constraints(statistics: dict, settings: SuggestSettings | None = None) -> dict:
@@ -39,7 +62,9 @@ def suggest_constraints(statistics: dict, settings: SuggestSettings | None = Non
     return {
         "version": 0.0,
         "features": [feature_constraints(f, item_count, settings) for f in statistics["features"]],
-        "monitoring_config": default_monitoring_config(settings.categorical_drift_method),
+        "monitoring_config": default_monitoring_config(
+            settings.categorical_drift_method, settings.numerical_drift_method
+        ),
     }
 
 

@@ -222,7 +222,7 @@ def test_run_with_scripts_drift_method_and_user_keys(tmp_path, golden):
             {"dataset_format": '{"csv": {"header": true, "output_columns_position": "MIDDLE"}}'},
             "Invalid value for output_columns_position",
         ),
-        ({"categorical_drift_method": "Hellinger"}, "categorical_drift_method must be one of"),
+        ({"categorical_drift_method": "KL"}, "categorical_drift_method must be one of"),
     ],
     ids=["no-dataset-source", "empty-format", "bad-position", "bad-drift-method"],
 )
