@@ -9,16 +9,21 @@ from pathlib import Path
 import click
 
 from analyzer import contract
-from analyzer.cli_support import fail, with_options
-from analyzer.contract import DEFAULT_MAX_SKIPPED_FRACTION
+from analyzer.cli_support import (
+    FORMAT_CHOICES,
+    MAX_SKIPPED_OPTION,
+    PREPROCESSOR_OPTION,
+    baseline_file_option,
+    fail,
+    input_options,
+    with_options,
+)
 from analyzer.drift.registry import CATEGORICAL, NUMERIC, method_names
 from analyzer.errors import AnalyzerError
-from analyzer.formats import CAPTURE, CSV, JSON, MERGE, PARQUET, DatasetFormat
+from analyzer.formats import MERGE, DatasetFormat
 from analyzer.writers import write_message
 
 log = logging.getLogger("monitor_analyzer")
-
-FORMAT_CHOICES = {"csv": CSV, "json": JSON, "parquet": PARQUET, "capture": CAPTURE, "merged": MERGE}
 
 
 def setup_logging(verbose: bool = False) -> None:
@@ -85,47 +90,14 @@ def run() -> None:
 def dataset_options(command):
     """The options every analysis command shares: what to read, how, and where to write."""
     options = [
-        click.option(
-            "--dataset",
-            required=True,
-            type=click.Path(exists=True, path_type=Path),
-            help="File or directory (read recursively).",
-        ),
-        click.option(
-            "--format",
-            "fmt",
-            type=click.Choice(sorted(FORMAT_CHOICES)),
-            default="csv",
-            show_default=True,
-            help="Dataset format.",
-        ),
-        click.option(
-            "--header/--no-header", default=False, show_default=True, help="CSV: first line is a header."
-        ),
-        click.option(
-            "--output-columns-position",
-            type=click.Choice(["START", "END"], case_sensitive=False),
-            default="START",
-            show_default=True,
-            help="Where the model output columns are: first or last.",
-        ),
-        click.option(
-            "--capture-index-names",
-            default="endpointInput,endpointOutput",
-            show_default=True,
-            help="Capture data: parts to analyze.",
-        ),
+        *input_options(),
         click.option(
             "--output",
             required=True,
             type=click.Path(file_okay=False, path_type=Path),
             help="Directory for the reports.",
         ),
-        click.option(
-            "--preprocessor",
-            type=click.Path(exists=True, dir_okay=False, path_type=Path),
-            help="Script defining preprocess_handler.",
-        ),
+        PREPROCESSOR_OPTION,
         click.option(
             "--postprocessor",
             type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -139,13 +111,7 @@ def dataset_options(command):
             show_default=True,
             help="auto: small inputs in this process, larger ones on Spark; same results either way.",
         ),
-        click.option(
-            "--max-skipped-fraction",
-            type=float,
-            default=DEFAULT_MAX_SKIPPED_FRACTION,
-            show_default=True,
-            help="Fail when more than this fraction of the records read is skipped as unreadable (0 to 1).",
-        ),
+        MAX_SKIPPED_OPTION,
         click.option(
             "--quarantine",
             is_flag=True,
@@ -272,18 +238,10 @@ def baseline(categorical_drift_method, numerical_drift_method, **options) -> Non
 @main.command()
 @dataset_options
 @quality_options
-@click.option(
-    "--baseline-statistics",
-    default=None,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Baseline statistics.json (data quality: needed for drift checks).",
+@baseline_file_option(
+    "statistics", False, "Baseline statistics.json (data quality: needed for drift checks)."
 )
-@click.option(
-    "--baseline-constraints",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Baseline constraints.json.",
-)
+@baseline_file_option("constraints", True, "Baseline constraints.json.")
 @click.option(
     "--start-time", default=None, help="Capture data: analyze records with inferenceTime >= this (ISO-8601)."
 )
@@ -429,6 +387,15 @@ def _register_schedule() -> None:
 
 
 _register_schedule()
+
+
+def _register_validate() -> None:
+    from analyzer.validation.command import validate
+
+    main.add_command(validate)
+
+
+_register_validate()
 
 
 if __name__ == "__main__":

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
+
+from analyzer.contract import DEFAULT_MAX_SKIPPED_FRACTION
+from analyzer.formats import CAPTURE, CSV, JSON, MERGE, PARQUET
+
+FORMAT_CHOICES = {"csv": CSV, "json": JSON, "parquet": PARQUET, "capture": CAPTURE, "merged": MERGE}
 
 FAILURE_EXIT = 255  # the prebuilt analyzer's exit code on any failure
 
@@ -20,3 +26,69 @@ def with_options(command, options: list):
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def input_options() -> list:
+    """What to read and how: shared by the analysis commands and ``validate``."""
+    return [
+        click.option(
+            "--dataset",
+            required=True,
+            type=click.Path(exists=True, path_type=Path),
+            help="File or directory (read recursively).",
+        ),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(sorted(FORMAT_CHOICES)),
+            default="csv",
+            show_default=True,
+            help="Dataset format.",
+        ),
+        click.option(
+            "--header/--no-header", default=False, show_default=True, help="CSV: first line is a header."
+        ),
+        click.option(
+            "--output-columns-position",
+            type=click.Choice(["START", "END"], case_sensitive=False),
+            default="START",
+            show_default=True,
+            help="Where the model output columns are: first or last.",
+        ),
+        click.option(
+            "--capture-index-names",
+            default="endpointInput,endpointOutput",
+            show_default=True,
+            help="Capture data: parts to analyze.",
+        ),
+    ]
+
+
+PREPROCESSOR_OPTION = click.option(
+    "--preprocessor",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Script defining preprocess_handler.",
+)
+
+MAX_SKIPPED_OPTION = click.option(
+    "--max-skipped-fraction",
+    type=float,
+    default=DEFAULT_MAX_SKIPPED_FRACTION,
+    show_default=True,
+    help="Fail when more than this fraction of the records read is skipped as unreadable (0 to 1).",
+)
+
+
+def baseline_file_option(which: str, required: bool, help: str):
+    """--baseline-statistics / --baseline-constraints (a file that must exist)."""
+    return click.option(
+        f"--baseline-{which}",
+        required=required,
+        default=None,
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help=help,
+    )
+
+
+def capture_index_names(text: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in text.split(",") if n.strip())

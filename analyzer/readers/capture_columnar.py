@@ -76,6 +76,13 @@ def read_json_table(data: bytes, schema: pa.Schema) -> pa.Table:
         # line), so anything but an object first is left to the record reader.
         raise Declined("the first line is not a JSON object")
     try:
+        # pyarrow's JSON reader does not validate UTF-8: a Latin-1 byte in a string crashed the task
+        # when the column was read back, instead of skipping that line as "not UTF-8".
+        if not data.isascii():  # ASCII (the usual capture file) is valid UTF-8, and ten times faster to tell
+            data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise Declined("not UTF-8") from e
+    try:
         return pajson.read_json(
             pa.BufferReader(data),
             read_options=pajson.ReadOptions(use_threads=False, block_size=max(len(data) + 1, 1 << 20)),

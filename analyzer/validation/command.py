@@ -1,0 +1,74 @@
+"""``monitor-analyzer validate``: the dry run from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from analyzer.cli_support import (
+    FORMAT_CHOICES,
+    MAX_SKIPPED_OPTION,
+    PREPROCESSOR_OPTION,
+    baseline_file_option,
+    capture_index_names,
+    input_options,
+    with_options,
+)
+from analyzer.formats import DatasetFormat
+from analyzer.validation.run import DEFAULT_SAMPLE_MB, ValidateRequest
+from analyzer.validation.run import validate as run_validate
+from analyzer.validation.text import render
+
+
+def validate_options(command):
+    options = [
+        *input_options(),
+        PREPROCESSOR_OPTION,
+        MAX_SKIPPED_OPTION,
+        baseline_file_option("statistics", False, "Baseline statistics.json (types and distributions)."),
+        baseline_file_option("constraints", False, "Baseline constraints.json (features and thresholds)."),
+        click.option(
+            "--sample-mb",
+            type=click.FloatRange(min=0, min_open=True),
+            default=DEFAULT_SAMPLE_MB,
+            show_default=True,
+            help="Bytes to read in all, spread over the files (the first bytes of each).",
+        ),
+        click.option("--json", "as_json", is_flag=True, help="Print the report as JSON."),
+    ]
+    return with_options(command, options)
+
+
+@click.command()
+@validate_options
+def validate(**options) -> None:
+    """Dry-run DATASET on a sample: encodings, columns and types, records that would be skipped, and
+    mismatches against a baseline (a column shift included), each with a fix.
+
+    Exits 0 when the data would be analyzed without problems, 1 when an error or a warning was
+    found, 2 on a usage error."""
+    dataset_format = DatasetFormat(
+        kind=FORMAT_CHOICES[options["fmt"]],
+        header=options["header"],
+        output_columns_position=options["output_columns_position"].upper(),
+        capture_index_names=capture_index_names(options["capture_index_names"]),
+    )
+    if not 0 <= options["max_skipped_fraction"] <= 1:
+        raise click.BadParameter("must be a number in [0, 1]", param_hint="--max-skipped-fraction")
+    request = ValidateRequest(
+        dataset=options["dataset"],
+        dataset_format=dataset_format,
+        preprocessor=options["preprocessor"],
+        baseline_statistics=options["baseline_statistics"],
+        baseline_constraints=options["baseline_constraints"],
+        sample_bytes=int(options["sample_mb"] * 1e6),
+        max_skipped_fraction=options["max_skipped_fraction"],
+    )
+    report = run_validate(request)
+    if options["as_json"]:
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render(report))
+    sys.exit(report.exit_code)
