@@ -37,7 +37,7 @@ ANALYZER_KEYS = frozenset(
         "image_data", "monitoring_input_type", "report_enabled", "categorical_drift_method",
         "auto_ml_candidate_name", "auto_ml_job_name", "auto_ml_job_objective_type", "objective_metric_name",
         "exclude_features_attribute", "ground_truth_source", "max_skipped_fraction",
-        "quarantine_skipped_records",
+        "quarantine_skipped_records", "custom_metrics_script",
     }
 )  # fmt: skip
 
@@ -131,6 +131,8 @@ class JobConfig:
     max_skipped_fraction: float = DEFAULT_MAX_SKIPPED_FRACTION
     # Write the skipped records to <output_path>/quarantine/skipped.jsonl.
     quarantine: bool = False
+    # A script defining metrics_handler(): custom metrics computed in the same pass.
+    custom_metrics_script: Path | None = None
 
     @property
     def is_monitoring(self) -> bool:
@@ -187,6 +189,7 @@ def job_config_from_env(env: dict[str, str]) -> JobConfig:
         positive_label=env.get("positive_label") or None,
         max_skipped_fraction=fraction_of(env.get("max_skipped_fraction")),
         quarantine=switch_of("quarantine_skipped_records", env.get("quarantine_skipped_records")),
+        custom_metrics_script=rebase(env.get("custom_metrics_script")),
     )
 
 
