@@ -415,3 +415,31 @@ def test_cli_baseline_and_container_run_with_the_environment_key(tmp_path):
     )  # fmt: skip
     assert bad.returncode == 255 and bad.stderr.strip().splitlines()[-1].startswith("error: ")
     assert "--metrics-script" in bad.stderr
+
+
+def test_monitoring_config_switches_govern_custom_checks_and_records(tmp_path, baseline_run):
+    _, base = baseline_run
+    current = tmp_path / "current" / "data.csv"
+    write_data(current, 1000, seed=6, income_mean=0)
+    constraints = read(base / "constraints.json")
+    income = next(f for f in constraints["features"] if f["name"] == "income")
+    income["monitoringConfigOverrides"] = {"emit_metrics": "Disabled"}
+    silenced = tmp_path / "silenced.json"
+    silenced.write_text(json.dumps(constraints))
+    cw = tmp_path / "cw"
+    result = run_job(
+        job(current.parent, tmp_path / "a", baseline_constraints=silenced, publish_cloudwatch_metrics=True,
+            cloudwatch_metrics_directory=cw),
+        engine="local",
+    )  # fmt: skip
+    names = [r["MetricName"] for r in result.metrics]
+    assert "custom_metric_income_negative_share" not in names
+    assert "custom_metric_rows_with_missing_share" in names
+    assert "custom_metric_check" in [v["constraint_check_type"] for v in result.violations]
+    report = (tmp_path / "a" / "report.html").read_text(encoding="utf-8")
+    assert "Custom metrics" in report and "custom_metric_check" in report
+    constraints["monitoring_config"]["evaluate_constraints"] = "Disabled"
+    off = tmp_path / "off.json"
+    off.write_text(json.dumps(constraints))
+    result = run_job(job(current.parent, tmp_path / "b", baseline_constraints=off), engine="local")
+    assert result.violations == []
