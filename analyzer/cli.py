@@ -103,6 +103,11 @@ def dataset_options(command):
             type=click.Path(exists=True, dir_okay=False, path_type=Path),
             help="Script defining postprocess_handler.",
         ),
+        click.option(
+            "--metrics-script",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="Script defining metrics_handler: custom metrics (data quality).",
+        ),
         click.option("--master", default=None, help="Spark master URL (default: $SPARK_MASTER or local[*])."),
         click.option(
             "--engine",
@@ -201,6 +206,7 @@ def run_from_flags(options: dict, **config) -> None:
         post_analytics_processor_script=options["postprocessor"],
         max_skipped_fraction=options["max_skipped_fraction"],
         quarantine=options["quarantine"],
+        custom_metrics_script=options["metrics_script"],
         **quality_config(options),
         **config,
     )

@@ -38,7 +38,7 @@ ANALYZER_KEYS = frozenset(
         "image_data", "monitoring_input_type", "report_enabled", "categorical_drift_method",
         "auto_ml_candidate_name", "auto_ml_job_name", "auto_ml_job_objective_type", "objective_metric_name",
         "exclude_features_attribute", "ground_truth_source", "max_skipped_fraction",
-        "quarantine_skipped_records", "numerical_drift_method",
+        "quarantine_skipped_records", "numerical_drift_method", "custom_metrics_script",
     }
 )  # fmt: skip
 
@@ -133,6 +133,8 @@ class JobConfig:
     max_skipped_fraction: float = DEFAULT_MAX_SKIPPED_FRACTION
     # Write the skipped records to <output_path>/quarantine/skipped.jsonl.
     quarantine: bool = False
+    # A script defining metrics_handler(): custom metrics computed in the same pass.
+    custom_metrics_script: Path | None = None
 
     @property
     def is_monitoring(self) -> bool:
@@ -186,6 +188,7 @@ def job_config_from_env(env: dict[str, str]) -> JobConfig:
         positive_label=env.get("positive_label") or None,
         max_skipped_fraction=fraction_of(env.get("max_skipped_fraction")),
         quarantine=switch_of("quarantine_skipped_records", env.get("quarantine_skipped_records")),
+        custom_metrics_script=rebase(env.get("custom_metrics_script")),
     )
 
 

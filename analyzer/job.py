@@ -11,6 +11,7 @@ from analyzer.baseline import BaselineError, load_baseline, load_json
 from analyzer.checks import run_checks
 from analyzer.cloudwatch import build_metrics, dimensions, metric_timestamp, write_metrics
 from analyzer.contract import JobConfig, opt_ml
+from analyzer.custom import hooks as custom
 from analyzer.errors import ConfigError, InputError, ScriptError
 from analyzer.formats import PARQUET
 from analyzer.ledger import Ledger
@@ -91,6 +92,7 @@ def validate_scripts(config: JobConfig) -> None:
         load_preprocessor(str(config.record_preprocessor_script))
     if config.post_analytics_processor_script:
         load_postprocessor(str(config.post_analytics_processor_script))
+    custom.validate(config)
 
 
 def run_job(
@@ -133,6 +135,7 @@ def run_job(
         window=window,
         engine=engine,
         quarantine=config.quarantine,
+        make_state=custom.state_factory(config, settings),
     )
     ledger = profile.ledger
     quarantine = apply_skip_policy(config, ledger, profile.item_count)
@@ -150,12 +153,14 @@ def run_job(
     constraints = suggest_constraints(
         statistics, SuggestSettings(config.categorical_drift_method, config.numerical_drift_method)
     )
+    custom_results = custom.add_to_reports(profile, statistics, constraints, excluded)
     documents = [(STATISTICS_FILE, statistics), (CONSTRAINTS_FILE, constraints)]
     violations = metrics = None
     message = COMPLETED
     if baseline is not None:
         checked = run_checks(baseline, profile, excluded)
         violations = [v.to_dict() for v in checked.violations]
+        violations += custom.violations(config, baseline, custom_results, excluded)
         documents.append((VIOLATIONS_FILE, {"violations": violations}))
         message = completion_message(len(violations))
         if config.publish_cloudwatch_metrics:
@@ -167,6 +172,7 @@ def run_job(
                 dimensions(config.endpoint_name, config.schedule_name),
                 excluded,
             )
+            metrics += custom.metrics(config, baseline, custom_results, metrics)
     outputs = write_reports(config, documents, metrics) + ([quarantine] if quarantine else [])
     run_postprocessor(config)
     seconds = time.monotonic() - started

@@ -10,6 +10,7 @@ inputs: the same documents give the same bytes.
 from __future__ import annotations
 
 from analyzer.report_charts import Curve, Series, categories_svg, curve_svg, distribution_svg
+from analyzer.report_custom import custom_section
 from analyzer.report_distributions import (
     NUMERIC_TYPES,
     categorical_chart,
@@ -80,6 +81,7 @@ def render_report(
     ]
     if violations is not None:
         parts.append(violations_section(violations, anchors, target))
+    parts.append(custom_section(statistics, baseline_statistics, constraints))
     parts.append(body)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

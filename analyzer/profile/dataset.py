@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from analyzer.batch import Batch
 from analyzer.ledger import Ledger
 from analyzer.profile.column import ColumnState, ProfileSettings
+
+if TYPE_CHECKING:
+    from analyzer.custom.state import CustomMetrics
 
 
 @dataclass
@@ -15,6 +19,8 @@ class DatasetProfile:
     item_count: int = 0
     columns: dict[str, ColumnState] = field(default_factory=dict)
     ledger: Ledger = field(default_factory=Ledger)
+    # The user's custom metric states (custom_metrics_script), folded in the same pass.
+    custom: CustomMetrics | None = None
 
     def update(self, batch: Batch) -> None:
         self.item_count += batch.num_rows
@@ -23,6 +29,8 @@ class DatasetProfile:
             if state is None:
                 state = self.columns[column.name] = ColumnState(column.name, column.order, self.settings)
             state.update(column.values)
+        if self.custom is not None:
+            self.custom.update(batch)
 
     def merge(self, other: DatasetProfile) -> DatasetProfile:
         """Combine with the profile of a later part of the data."""
@@ -31,6 +39,8 @@ class DatasetProfile:
             mine = self.columns.get(name)
             self.columns[name] = state if mine is None else mine.merge(state)
         self.ledger.merge(other.ledger)
+        if self.custom is not None and other.custom is not None:
+            self.custom.merge(other.custom)
         return self
 
     def ordered_columns(self) -> list[ColumnState]:

@@ -1,0 +1,1 @@
+"""Custom metrics: the user's ``metrics_handler`` script, computed as mergeable states in the profile pass."""
