@@ -11,8 +11,9 @@ import click
 from analyzer import contract
 from analyzer.cli_support import fail, with_options
 from analyzer.contract import DEFAULT_MAX_SKIPPED_FRACTION
-from analyzer.errors import AnalyzerError
+from analyzer.errors import AnalyzerError, ConfigError
 from analyzer.formats import CAPTURE, CSV, JSON, MERGE, PARQUET, DatasetFormat
+from analyzer.settings_cli import settings_from_flags, settings_options
 from analyzer.writers import write_message
 
 log = logging.getLogger("monitor_analyzer")
@@ -226,6 +227,10 @@ def run_from_flags(options: dict, **config) -> None:
         output_columns_position=options["output_columns_position"].upper(),
         capture_index_names=tuple(n.strip() for n in options["capture_index_names"].split(",") if n.strip()),
     )
+    try:
+        analyzer_settings = settings_from_flags(options)
+    except ConfigError as e:
+        fail(e)
     job = JobConfig(
         dataset_source=options["dataset"],
         dataset_format=dataset_format,
@@ -234,6 +239,7 @@ def run_from_flags(options: dict, **config) -> None:
         post_analytics_processor_script=options["postprocessor"],
         max_skipped_fraction=options["max_skipped_fraction"],
         quarantine=options["quarantine"],
+        analyzer_settings=analyzer_settings,
         **quality_config(options),
         **config,
     )
@@ -244,6 +250,7 @@ def run_from_flags(options: dict, **config) -> None:
 @main.command()
 @dataset_options
 @quality_options
+@settings_options
 @click.option(
     "--categorical-drift-method",
     type=click.Choice(["LInfinity", "ChiSquared"]),
@@ -261,6 +268,7 @@ def baseline(categorical_drift_method, **options) -> None:
 @main.command()
 @dataset_options
 @quality_options
+@settings_options
 @click.option(
     "--baseline-statistics",
     default=None,

@@ -17,6 +17,8 @@ from pathlib import Path
 from analyzer.errors import ConfigError
 from analyzer.formats import MERGE, DatasetFormat, parse_dataset_format
 from analyzer.quality.spec import DEFAULT_SEED, DEFAULT_THRESHOLD, problem_type_of, threshold_of
+from analyzer.settings import ENV_KEYS as SETTINGS_KEYS
+from analyzer.settings import explicit_from_env
 from analyzer.suggest import CATEGORICAL_DRIFT_METHODS, LINFINITY
 
 log = logging.getLogger("monitor_analyzer.contract")
@@ -39,7 +41,7 @@ ANALYZER_KEYS = frozenset(
         "exclude_features_attribute", "ground_truth_source", "max_skipped_fraction",
         "quarantine_skipped_records",
     }
-)  # fmt: skip
+) | SETTINGS_KEYS  # fmt: skip
 
 
 def opt_ml() -> Path:
@@ -131,6 +133,8 @@ class JobConfig:
     max_skipped_fraction: float = DEFAULT_MAX_SKIPPED_FRACTION
     # Write the skipped records to <output_path>/quarantine/skipped.jsonl.
     quarantine: bool = False
+    # Analyzer settings set explicitly (environment keys or flags), as (knob, value) pairs.
+    analyzer_settings: tuple[tuple[str, int | float], ...] = ()
 
     @property
     def is_monitoring(self) -> bool:
@@ -187,6 +191,7 @@ def job_config_from_env(env: dict[str, str]) -> JobConfig:
         positive_label=env.get("positive_label") or None,
         max_skipped_fraction=fraction_of(env.get("max_skipped_fraction")),
         quarantine=switch_of("quarantine_skipped_records", env.get("quarantine_skipped_records")),
+        analyzer_settings=explicit_from_env(env),
     )
 
 
