@@ -19,8 +19,9 @@ from analyzer.cli_support import (
     with_options,
 )
 from analyzer.drift.registry import CATEGORICAL, NUMERIC, method_names
-from analyzer.errors import AnalyzerError
+from analyzer.errors import AnalyzerError, ConfigError
 from analyzer.formats import MERGE, DatasetFormat
+from analyzer.settings_cli import settings_from_flags, settings_options
 from analyzer.writers import write_message
 
 log = logging.getLogger("monitor_analyzer")
@@ -198,6 +199,10 @@ def run_from_flags(options: dict, **config) -> None:
         output_columns_position=options["output_columns_position"].upper(),
         capture_index_names=tuple(n.strip() for n in options["capture_index_names"].split(",") if n.strip()),
     )
+    try:
+        analyzer_settings = settings_from_flags(options)
+    except ConfigError as e:
+        fail(e)
     job = JobConfig(
         dataset_source=options["dataset"],
         dataset_format=dataset_format,
@@ -207,6 +212,7 @@ def run_from_flags(options: dict, **config) -> None:
         max_skipped_fraction=options["max_skipped_fraction"],
         quarantine=options["quarantine"],
         custom_metrics_script=options["metrics_script"],
+        analyzer_settings=analyzer_settings,
         **quality_config(options),
         **config,
     )
@@ -217,6 +223,7 @@ def run_from_flags(options: dict, **config) -> None:
 @main.command()
 @dataset_options
 @quality_options
+@settings_options
 @click.option(
     "--categorical-drift-method",
     type=click.Choice(method_names(CATEGORICAL), case_sensitive=False),
@@ -244,6 +251,7 @@ def baseline(categorical_drift_method, numerical_drift_method, **options) -> Non
 @main.command()
 @dataset_options
 @quality_options
+@settings_options
 @baseline_file_option(
     "statistics", False, "Baseline statistics.json (data quality: needed for drift checks)."
 )

@@ -18,6 +18,8 @@ from analyzer.drift.constraints_keys import drift_method_from_env
 from analyzer.errors import ConfigError
 from analyzer.formats import MERGE, DatasetFormat, parse_dataset_format
 from analyzer.quality.spec import DEFAULT_SEED, DEFAULT_THRESHOLD, problem_type_of, threshold_of
+from analyzer.settings import ENV_KEYS as SETTINGS_KEYS
+from analyzer.settings import explicit_from_env
 from analyzer.suggest import LINFINITY
 
 log = logging.getLogger("monitor_analyzer.contract")
@@ -40,7 +42,7 @@ ANALYZER_KEYS = frozenset(
         "exclude_features_attribute", "ground_truth_source", "max_skipped_fraction",
         "quarantine_skipped_records", "numerical_drift_method", "custom_metrics_script",
     }
-)  # fmt: skip
+) | SETTINGS_KEYS  # fmt: skip
 
 
 def opt_ml() -> Path:
@@ -135,6 +137,8 @@ class JobConfig:
     quarantine: bool = False
     # A script defining metrics_handler(): custom metrics computed in the same pass.
     custom_metrics_script: Path | None = None
+    # Analyzer settings set explicitly (environment keys or flags), as (knob, value) pairs.
+    analyzer_settings: tuple[tuple[str, int | float], ...] = ()
 
     @property
     def is_monitoring(self) -> bool:
@@ -189,6 +193,7 @@ def job_config_from_env(env: dict[str, str]) -> JobConfig:
         max_skipped_fraction=fraction_of(env.get("max_skipped_fraction")),
         quarantine=switch_of("quarantine_skipped_records", env.get("quarantine_skipped_records")),
         custom_metrics_script=rebase(env.get("custom_metrics_script")),
+        analyzer_settings=explicit_from_env(env),
     )
 
 

@@ -19,6 +19,7 @@ from analyzer.profile.column import ProfileSettings
 from analyzer.profile_job import run_profile
 from analyzer.report_html import render_report
 from analyzer.scripts import load_postprocessor, load_preprocessor
+from analyzer.settings_record import override_thresholds, record_settings, resolve_settings
 from analyzer.skip_policy import apply_skip_policy, check_policy
 from analyzer.statistics import build_statistics
 from analyzer.suggest import SuggestSettings, suggest_constraints
@@ -114,8 +115,12 @@ def run_job(
 
         return run_quality_job(config, spark=spark, engine=engine, started=started)
     baseline = None
+    explicit = dict(config.analyzer_settings)
+    analyzer_settings = resolve_settings(explicit, config.baseline_constraints)
+    settings = settings or analyzer_settings.profile_settings()
     if config.baseline_constraints is not None:
         baseline = load_baseline(config.baseline_constraints, config.baseline_statistics)
+        baseline.config = override_thresholds(baseline.config, explicit)
         domains = tuple((f.name, f.domains) for f in baseline.features if f.domains)
         settings = replace(settings or ProfileSettings(), domains=domains)
         log.info(
@@ -151,8 +156,12 @@ def run_job(
         profile.columns.pop(name, None)
     statistics = build_statistics(profile)
     constraints = suggest_constraints(
-        statistics, SuggestSettings(config.categorical_drift_method, config.numerical_drift_method)
+        statistics,
+        analyzer_settings.suggest_settings(
+            SuggestSettings(config.categorical_drift_method, config.numerical_drift_method)
+        ),
     )
+    record_settings(constraints, analyzer_settings)
     custom_results = custom.add_to_reports(profile, statistics, constraints, excluded)
     documents = [(STATISTICS_FILE, statistics), (CONSTRAINTS_FILE, constraints)]
     violations = metrics = None

@@ -7,8 +7,6 @@ from analyzer.profile.column import ColumnState
 from analyzer.profile.dataset import DatasetProfile
 from analyzer.profile.datatypes import InferredType, determine_type
 
-KLL_BUCKETS = 10  # "By default, the distribution is materialized in 10 buckets. You can't change this."
-
 
 def build_statistics(profile: DatasetProfile) -> dict:
     return {
@@ -54,7 +52,9 @@ def numerical_statistics(column: ColumnState, common: dict) -> dict:
             "kll": {
                 "buckets": [
                     {"lower_bound": lo, "upper_bound": hi, "count": n}
-                    for lo, hi, n in kll.equal_width_buckets(m.minimum, m.maximum, KLL_BUCKETS)
+                    for lo, hi, n in kll.equal_width_buckets(
+                        m.minimum, m.maximum, column.settings.histogram_buckets
+                    )
                 ],
                 "sketch": {
                     "parameters": {"c": kll.shrinking_factor, "k": float(kll.sketch_size)},
@@ -70,4 +70,7 @@ def string_statistics(column: ColumnState, common: dict) -> dict:
     if column.histogram is not None:
         buckets = sorted(column.histogram.items(), key=lambda kv: (-kv[1], kv[0]))
         stats["distribution"] = {"categorical": {"buckets": [{"value": v, "count": n} for v, n in buckets]}}
+    elif column.topk is not None:
+        # Beside, not inside, "distribution": readers take that as the exact histogram of every value.
+        stats["top_k"] = column.topk.to_json(column.num_present)
     return stats

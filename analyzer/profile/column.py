@@ -22,6 +22,7 @@ from analyzer.profile.datatypes import (
 )
 from analyzer.profile.kll import KLLSketch
 from analyzer.profile.moments import MomentsState
+from analyzer.profile.topk import TopKSketch
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,10 @@ class ProfileSettings:
     # Exact value counts are kept up to this many distinct values (Deequ's MaximumAllowedDetailBins);
     # past it the column's distinct count comes from HyperLogLog and no categorical histogram is kept.
     histogram_max_values: int = 1000
+    # Past that limit a String column keeps this many most-frequent-value counters (0: none).
+    top_k: int = 100
+    # Equal-width buckets of the numeric distribution (fixed at 10 in the prebuilt analyzer).
+    histogram_buckets: int = 10
     # Baseline domains of String features (monitoring runs): in-domain values are counted exactly,
     # whatever the column's cardinality.
     domains: tuple[tuple[str, tuple[str, ...]], ...] = ()
@@ -53,6 +58,7 @@ class ColumnState:
     histogram: dict[str, int] | None = field(default_factory=dict)
     registers: np.ndarray | None = None
     in_domain: int | None = None
+    topk: TopKSketch | None = None
 
     def __post_init__(self) -> None:
         if self.in_domain is None and self.name in self.settings.domain_values:
@@ -89,7 +95,7 @@ class ColumnState:
 
     def _update_strings(self, values: pa.Array) -> None:
         counted = None
-        if self.histogram is not None and len(values) > values.null_count:
+        if (self.histogram is not None or self.topk is not None) and len(values) > values.null_count:
             counted = pc.value_counts(pc.drop_null(values))
         if counted is not None and len(counted) * 4 <= len(values):
             # Few distinct values: type each once and weight by its count (a value's type depends
@@ -159,11 +165,37 @@ class ColumnState:
                 self._check_overflow()
                 return
             self._overflow()
+            counted = counts
+        self._count_top(values, counted)
         if numbers is None:
             numbers = to_double(pc.filter(values, is_number)).to_numpy(zero_copy_only=False)
         hll.add_hashes(self.registers, hll.hash_numbers(numbers))
         words = pc.unique(pc.filter(values, pc.and_(pc.invert(is_number), pc.is_valid(values))))
         hll.add_hashes(self.registers, hll.hash_strings(words.to_numpy(zero_copy_only=False)))
+
+    def _count_top(self, values: pa.Array, counted: pa.Array | None) -> None:
+        if self.topk is None and self.is_string and self.settings.top_k:
+            self.topk = TopKSketch(self.settings.top_k)
+        if self.topk is not None:
+            counts = counted if counted is not None else pc.value_counts(pc.drop_null(values))
+            self.topk.add(counts.field("values"), counts.field("counts").to_numpy(zero_copy_only=False))
+
+    def _top_of(self, state: ColumnState) -> TopKSketch | None:
+        """A part's top-k summary, made from its exact counts if it has not outgrown them; kept only
+        for String columns (this column's type decides: the part may have been numeric so far)."""
+        if not self.is_string or not self.settings.top_k:
+            return None
+        if state.topk is not None:
+            return state.topk
+        if state.histogram is None:
+            return None
+        return TopKSketch.of_histogram(self.settings.top_k, state.histogram)
+
+    def _merged_top(self, other: ColumnState) -> TopKSketch | None:
+        mine, theirs = self._top_of(self), self._top_of(other)
+        if mine is None or theirs is None:
+            return mine or theirs
+        return mine.merge(theirs)
 
     def _check_overflow(self) -> None:
         if self.histogram is not None and len(self.histogram) > self.settings.histogram_max_values:
@@ -171,6 +203,7 @@ class ColumnState:
 
     def _overflow(self) -> None:
         self.registers = self._registers_of(self.histogram)
+        self.topk = self._top_of(self)
         self.histogram = None
 
     # -- merge -----------------------------------------------------------------------------------
@@ -193,6 +226,7 @@ class ColumnState:
             mine = self.registers if self.histogram is None else self._registers_of(self.histogram)
             theirs = other.registers if other.histogram is None else self._registers_of(other.histogram)
             self.registers = np.maximum(mine, theirs)
+            self.topk = self._merged_top(other)
             self.histogram = None
         return self
 
