@@ -9,8 +9,7 @@ from pathlib import Path
 import click
 
 from analyzer import contract
-from analyzer.cli_support import fail, with_options
-from analyzer.contract import DEFAULT_MAX_SKIPPED_FRACTION
+from analyzer.cli_support import fail, skip_policy_options, with_options
 from analyzer.errors import AnalyzerError
 from analyzer.formats import CAPTURE, CSV, JSON, MERGE, PARQUET, DatasetFormat
 from analyzer.writers import write_message
@@ -138,19 +137,7 @@ def dataset_options(command):
             show_default=True,
             help="auto: small inputs in this process, larger ones on Spark; same results either way.",
         ),
-        click.option(
-            "--max-skipped-fraction",
-            type=float,
-            default=DEFAULT_MAX_SKIPPED_FRACTION,
-            show_default=True,
-            help="Fail when more than this fraction of the records read is skipped as unreadable (0 to 1).",
-        ),
-        click.option(
-            "--quarantine",
-            is_flag=True,
-            default=False,
-            help="Write the skipped records to OUTPUT/quarantine/skipped.jsonl.",
-        ),
+        *skip_policy_options(),
     ]
     return with_options(command, options)
 
