@@ -11,11 +11,11 @@ import click
 from analyzer import contract
 from analyzer.cli_support import (
     FORMAT_CHOICES,
-    MAX_SKIPPED_OPTION,
     PREPROCESSOR_OPTION,
     baseline_file_option,
     fail,
     input_options,
+    skip_policy_options,
     with_options,
 )
 from analyzer.drift.registry import CATEGORICAL, NUMERIC, method_names
@@ -117,13 +117,7 @@ def dataset_options(command):
             show_default=True,
             help="auto: small inputs in this process, larger ones on Spark; same results either way.",
         ),
-        MAX_SKIPPED_OPTION,
-        click.option(
-            "--quarantine",
-            is_flag=True,
-            default=False,
-            help="Write the skipped records to OUTPUT/quarantine/skipped.jsonl.",
-        ),
+        *skip_policy_options(),
     ]
     return with_options(command, options)
 

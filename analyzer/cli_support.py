@@ -92,3 +92,20 @@ def baseline_file_option(which: str, required: bool, help: str):
 
 def capture_index_names(text: str) -> tuple[str, ...]:
     return tuple(n.strip() for n in text.split(",") if n.strip())
+
+
+QUARANTINE_OPTION = click.option(
+    "--quarantine",
+    is_flag=True,
+    default=False,
+    help="Write the skipped records to quarantine/skipped.jsonl beside the reports.",
+)
+
+
+def skip_policy_options() -> list:
+    """The bad-input policy of every command that analyzes data (baseline, monitor, schedule run)."""
+    return [MAX_SKIPPED_OPTION, QUARANTINE_OPTION]
+
+
+def with_skip_policy(command):
+    return with_options(command, skip_policy_options())

@@ -318,6 +318,62 @@ def test_local_directories_work_the_same(tmp_path, golden):
     assert "Completed" in result.stdout
 
 
+def test_skip_policy_and_quarantine_reach_the_jobs(tmp_path, golden):
+    """--max-skipped-fraction and --quarantine as on baseline/monitor: 2 damaged lines in 102 fail a
+    window under the default 1% (the quarantine is published where the report would be) and pass
+    under 0.05, the report then holding dataset.skipped and the quarantined lines."""
+    capture = tmp_path / "capture" / ENDPOINT / "AllTraffic" / "2026" / "11" / "22" / "10"
+    capture.mkdir(parents=True)
+    rng = random.Random(5)
+    lines = [
+        capture_record(
+            ",".join(r[1:]), r[0], iso(DAY.replace(hour=10) + timedelta(seconds=20 * i)), event_id(rng)
+        )
+        for i, r in enumerate(golden_rows(golden))
+    ]
+    lines[40:40] = ['{"captureData": {"endpointInput"']  # cut short: invalid JSON, line 41
+    lines.append("not json at all")  # line 102
+    (capture / "a.jsonl").write_text("\n".join(lines) + "\n")
+    source = golden / "sdk_pipeline_data_quality"
+
+    def schedule_run(name: str, *policy: str):
+        result = run_cli(
+            "schedule", "run", "--cron", "0 * * * *", "--endpoint", ENDPOINT, "--schedule-name", name,
+            "--capture", str(tmp_path / "capture"), "--output", str(tmp_path / "reports"),
+            "--baseline-statistics", str(source / "statistics.json"),
+            "--baseline-constraints", str(source / "constraints_good_cases.json"),
+            "--backfill", "2026-11-22T10:30:00Z", "2026-11-22T11:00:00Z", "--engine", "local", *policy,
+        )  # fmt: skip
+        assert result.returncode == 0, describe(result)
+        return result, tmp_path / "reports" / ENDPOINT / name / "2026" / "11" / "22" / "11"
+
+    def quarantined(report: Path) -> list[tuple[str, str]]:
+        text = (report / "quarantine" / "skipped.jsonl").read_text()
+        return [(r["location"].rsplit("/", 1)[-1], r["record"]) for r in map(json.loads, text.splitlines())]
+
+    expected = [("a.jsonl:41", lines[40]), ("a.jsonl:102", lines[101])]
+    failed, report = schedule_run("strict", "--quarantine")
+    assert "Failed" in failed.stdout and "Skipped 2 of 102 records" in failed.stdout, describe(failed)
+    assert not (report / "statistics.json").exists()
+    assert quarantined(report) == expected
+
+    passed, report = schedule_run("lenient", "--max-skipped-fraction", "0.05", "--quarantine")
+    assert "Completed" in passed.stdout, describe(passed)
+    skipped = json.loads((report / "statistics.json").read_text())["dataset"]["skipped"]
+    assert (skipped["records_read"], skipped["count"]) == (102, 2)
+    assert quarantined(report) == expected
+
+    silent, report = schedule_run("no-quarantine", "--max-skipped-fraction", "0.05")
+    assert "Completed" in silent.stdout, describe(silent)
+    assert not (report / "quarantine").exists()
+
+    wrong = run_cli("schedule", "run", "--cron", "NOW", "--endpoint", ENDPOINT, "--schedule-name", "x",
+                    "--capture", str(tmp_path), "--output", str(tmp_path / "reports"),
+                    "--baseline-constraints", str(source / "constraints_good_cases.json"),
+                    "--max-skipped-fraction", "2")  # fmt: skip
+    assert wrong.returncode == 255 and "max_skipped_fraction must be a number in [0, 1]" in wrong.stderr
+
+
 # ---------------------------------------------------------------- SageMaker schedules (boto3)
 
 

@@ -1,12 +1,18 @@
 """Columnar fast path for the common shape of capture data: CSV payloads of a fixed width.
 
 pyarrow parses the JSON lines into columns and splits the payloads without a Python loop per
-record. Anything unusual in a split (a line that is not valid JSON, JSON or BASE64 payloads,
-quoted CSV, multi-line payloads, widths that vary, missing parts, times that do not parse) makes
-this path decline, and the record-by-record reader handles the split with exact accounting.
+record. A line this path cannot read exactly (not UTF-8, not valid JSON, no capture record, a JSON
+or BASE64 payload, quoted CSV, several rows, another width, a time that does not parse, ...) is set
+aside with its line number; the caller hands those lines to the record reader, which skips or drops
+them with the record path's reasons. Should one of them hold rows after all, the rows of the split
+would lose their order, so the caller declines the split and the record reader reads all of it.
 """
 
 from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -16,6 +22,7 @@ import pyarrow.json as pajson
 from analyzer.batch import GROUND_TRUTH, GROUND_TRUTH_SEGMENT, Batch, Column
 from analyzer.capture import SHADOW_INVOCATION
 from analyzer.ledger import Ledger
+from analyzer.readers.line_index import LineIndex
 from analyzer.readers.plan import ReadPlan
 
 _PART = pa.struct(
@@ -107,44 +114,229 @@ def inside_window(times, window) -> pa.Array:
     return pc.fill_null(keep, True)
 
 
-def read_columnar(data: bytes, plan: ReadPlan, ledger: Ledger, parts: list[str]) -> Batch | None:
-    """The split as one batch, or raise Declined."""
-    table = read_json_table(data, _schema(parts, plan.ground_truth))
+@dataclass
+class ColumnarSplit:
+    """A split read column by column but for its set-aside lines. Nothing is counted until
+    ``commit``: the caller first makes sure the record reader has no rows for a set-aside line."""
+
+    batch: Batch | None
+    analyzed: int
+    dropped: list[tuple[str, int]]
+    set_aside: list[int]  # LineIndex indices, ascending
+
+    def commit(self, ledger: Ledger) -> None:
+        ledger.records_read += self.analyzed + sum(n for _, n in self.dropped)
+        ledger.records_analyzed += self.analyzed
+        for reason, n in self.dropped:
+            ledger.dropped[reason] += n
+
+
+# pyarrow names the record (counted from the start of the block) where its JSON parser stopped.
+_ERROR_ROW = re.compile(r" in row (\d+)$")
+# A record nested deeper than Python's recursion limit is skipped by the record reader, while
+# pyarrow reads it: a line with this many brackets is left to the record reader to decide.
+_DEEP_BRACKETS = 500
+# Each line pyarrow rejects costs two parses (about 0.1 ms each, ten record-reader records): past
+# this share of a split's lines the record reader is the faster way through it.
+_MAX_REJECTED_SHARE = 1 / 100
+# The record reader reads a set-aside line twice (to check it holds no rows, then to count it):
+# past this share of a split's lines, reading the whole split record by record is cheaper.
+_MAX_SET_ASIDE_SHARE = 1 / 10
+
+
+def read_columnar(lines: LineIndex, plan: ReadPlan, parts: list[str]) -> ColumnarSplit:
+    """The split's records as one batch, in line order, but for the lines set aside; or Declined."""
+    aside = _unusual_lines(lines)
+    _check_share(aside, lines)
+    table, row_lines = _parse_runs(lines, aside, _schema(parts, plan.ground_truth))
+    odd = _unusual_rows(table, plan, parts)
+    if odd.any():
+        aside.update(row_lines[odd].tolist())
+        _check_share(aside, lines)
+        table = table.filter(pa.array(~odd))
+    analyzed, dropped, batch = _columns(table, plan, parts)
+    return ColumnarSplit(batch, analyzed, dropped, sorted(aside))
+
+
+def _check_share(aside: set[int], lines: LineIndex) -> None:
+    if len(aside) > max(8, int(len(lines) * _MAX_SET_ASIDE_SHARE)):
+        raise Declined(f"{len(aside)} of {len(lines)} lines set aside")
+
+
+def _unusual_lines(lines: LineIndex) -> set[int]:
+    """Lines pyarrow must not see: not UTF-8 (pyarrow does not check), not shaped ``{...}`` (the
+    shape guarantees that no JSON value spans lines, so a block's records map one to one to its
+    non-empty lines once their counts agree), or nested deep enough to exhaust Python's parser."""
+    odd = ~lines.empty() & ((lines.first_bytes() != ord("{")) | (lines.last_bytes() != ord("}")))
+    aside = set(np.flatnonzero(odd).tolist())
+    aside.update(lines.not_utf8().tolist())
+    aside.update(lines.bracket_heavy(_DEEP_BRACKETS).tolist())
+    return aside
+
+
+def _parse_runs(lines: LineIndex, aside: set[int], schema: pa.Schema) -> tuple[pa.Table, np.ndarray]:
+    """Parse the split with the set-aside lines blanked out, setting aside every line pyarrow
+    rejects (the block is parsed again on either side of it); returns the table and the line of
+    each of its records."""
+    excluded = np.zeros(len(lines), dtype=bool)
+    excluded[list(aside)] = True
+    text = _blanked(lines, excluded)
+    records = ~lines.empty() & ~excluded
+    work = [(0, len(lines))]
+    pieces: list[tuple[int, pa.Table, np.ndarray]] = []
+    budget = max(8, int(len(lines) * _MAX_REJECTED_SHARE))
+    while work:
+        first, stop = work.pop()
+        rows = first + np.flatnonzero(records[first:stop])
+        if not len(rows):
+            continue
+        try:
+            table = _parse(text[lines.starts[first] : lines.nexts[stop - 1]], schema)
+        except Declined as e:
+            budget -= 1
+            if budget < 0:
+                raise Declined("pyarrow rejects too many lines") from e
+            culprit = _culprit(lines, rows, e)
+            aside.add(culprit)
+            work += [(first, culprit), (culprit + 1, stop)]
+            continue
+        if table.num_rows != len(rows):
+            raise Declined("a line holds several JSON values")
+        pieces.append((first, table, rows))
+    pieces.sort(key=lambda piece: piece[0])
+    if not pieces:
+        return schema.empty_table(), np.empty(0, dtype=np.int64)
+    table = pa.concat_tables([t for _, t, _ in pieces]) if len(pieces) > 1 else pieces[0][1]
+    return table, np.concatenate([r for _, _, r in pieces])
+
+
+def _blanked(lines: LineIndex, excluded: np.ndarray) -> memoryview:
+    """The split's bytes with the excluded lines turned to spaces: pyarrow passes over a blank
+    line, and one parse of the whole block is much cheaper than one per run between them."""
+    if not excluded.any():
+        return memoryview(lines.data)
+    text = bytearray(lines.data)
+    for i in np.flatnonzero(excluded).tolist():
+        start, end = int(lines.starts[i]), int(lines.ends[i])
+        text[start:end] = b" " * (end - start)
+    return memoryview(text)
+
+
+def _parse(span: memoryview, schema: pa.Schema) -> pa.Table:
+    try:
+        return pajson.read_json(
+            pa.BufferReader(pa.py_buffer(span)),
+            read_options=pajson.ReadOptions(use_threads=False, block_size=len(span) + 1),
+            parse_options=pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+        raise Declined(str(e)) from e
+
+
+def _culprit(lines: LineIndex, rows: np.ndarray, error: Declined) -> int:
+    """The line behind pyarrow's error at record r: line r, or line r - 1 when its object ended
+    before the damage on the same line; whichever Python's parser rejects too. When Python reads
+    both (pyarrow refuses a duplicate key, say), line r: the record reader decides what it holds."""
+    found = _ERROR_ROW.search(str(error))
+    if found is None:
+        raise error
+    r = int(found.group(1))
+    for k in (r, r - 1):
+        if 0 <= k < len(rows) and not _python_reads(lines.line(int(rows[k]))):
+            return int(rows[k])
+    if r < len(rows):
+        return int(rows[r])
+    raise error
+
+
+def _python_reads(line: bytes) -> bool:
+    try:
+        json.loads(line.decode("utf-8"))
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+def _unusual_rows(table: pa.Table, plan: ReadPlan, parts: list[str]) -> np.ndarray:
+    """Records the columns below cannot read as the record reader does."""
+    odd = np.zeros(len(table), dtype=bool)
+    if not len(table):
+        return odd
+    capture = table.column("captureData")
+    for i, _name in enumerate(parts):
+        odd |= _not_csv(pc.struct_field(capture, [i, 3]))
+        odd |= _unusual_payloads(pc.struct_field(capture, [i, 2]))
+    if plan.ground_truth:
+        labels = table.column(GROUND_TRUTH)
+        odd |= _not_csv(pc.struct_field(labels, [3]))
+        odd |= _unusual_payloads(pc.struct_field(labels, [2]))
+    if plan.window is not None:
+        times = pc.struct_field(table.column("eventMetadata"), [1]).combine_chunks()
+        odd[_failing(times, lambda t: pc.cast(t, pa.timestamp("us", tz="UTC")))] = True
+    return odd
+
+
+def _not_csv(encoding) -> np.ndarray:
+    return _flags(pc.not_equal(pc.fill_null(pc.utf8_upper(encoding), ""), "CSV"))
+
+
+def _unusual_payloads(data) -> np.ndarray:
+    """Missing or empty, several lines, quotes or carriage returns, or a width other than the
+    most common one (the record reader gives such rows other columns)."""
+    trimmed = pc.replace_substring_regex(data, r"\r?\n$", "")
+    odd = _flags(pc.is_null(data)) | _flags(pc.equal(trimmed, ""))
+    for mark in ("\n", "\r", '"'):
+        odd |= _flags(pc.match_substring(trimmed, mark))
+    widths = pc.fill_null(pc.list_value_length(pc.split_pattern(trimmed, ",")), 0).to_numpy()
+    usual = widths[~odd]
+    if len(usual):
+        odd |= widths != np.bincount(usual).argmax()
+    return odd
+
+
+def _flags(mask) -> np.ndarray:
+    return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _failing(values: pa.Array, convert) -> list[int]:
+    """Indices of the values ``convert`` refuses, by bisection (a cast fails as a whole)."""
+    try:
+        convert(values)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        if len(values) == 1:
+            return [0]
+        half = len(values) // 2
+        return _failing(values[:half], convert) + [half + i for i in _failing(values[half:], convert)]
+    return []
+
+
+def _columns(
+    table: pa.Table, plan: ReadPlan, parts: list[str]
+) -> tuple[int, list[tuple[str, int]], Batch | None]:
+    """(records analysed, records dropped by reason, their batch) of records all usual."""
     metadata = table.column("eventMetadata")
     dropped: list[tuple[str, int]] = []
-    keep = pa.array([True] * len(table), pa.bool_())
+    keep = pa.array(np.ones(len(table), dtype=bool))
     if plan.window is not None:  # first the window, then shadow traffic, as the record reader counts
         keep = inside_window(pc.struct_field(metadata, [1]), plan.window)
-        outside = len(table) - pc.sum(keep).as_py()
+        outside = len(table) - (pc.sum(keep).as_py() or 0)
         if outside:
             dropped.append((f"inferenceTime outside the window {plan.window}", outside))
     shadow = pc.and_(keep, pc.equal(pc.fill_null(pc.struct_field(metadata, [3]), ""), SHADOW_INVOCATION))
-    shadow_count = pc.sum(shadow).as_py()
+    shadow_count = pc.sum(shadow).as_py() or 0
     if shadow_count:
         dropped.append(("shadow-variant traffic", shadow_count))
         keep = pc.and_(keep, pc.invert(shadow))
     table = table.filter(keep)
+    if len(table) == 0:
+        return 0, dropped, None
     capture = table.column("captureData")
     fields: list[tuple[int, pa.Array]] = []  # (segment, values), as the record reader orders them
     for i, _name in enumerate(parts):
-        encoding = pc.struct_field(capture, [i, 3])
-        if pc.any(pc.not_equal(pc.fill_null(pc.utf8_upper(encoding), ""), "CSV")).as_py():
-            raise Declined("non-CSV payloads")
         fields.extend((i, values) for values in _csv_fields(pc.struct_field(capture, [i, 2])))
     truth: list[pa.Array] = []
     if plan.ground_truth:
-        labels = table.column(GROUND_TRUTH)
-        if pc.any(pc.not_equal(pc.fill_null(pc.utf8_upper(pc.struct_field(labels, [3])), ""), "CSV")).as_py():
-            raise Declined("non-CSV ground truth")
-        truth = _csv_fields(pc.struct_field(labels, [2]))  # declines records without groundTruthData
-    # Nothing was declined: only now does the split's accounting change.
-    total = len(table) + sum(n for _, n in dropped)
-    ledger.records_read += total
-    ledger.records_analyzed += len(table)
-    for reason, n in dropped:
-        ledger.dropped[reason] += n
-    if len(table) == 0:
-        return None
+        truth = _csv_fields(pc.struct_field(table.column(GROUND_TRUTH), [2]))
     columns = [
         Column(plan.positional_name(p), (segment, 0, p), values) for p, (segment, values) in enumerate(fields)
     ]
@@ -152,4 +344,4 @@ def read_columnar(data: bytes, plan: ReadPlan, ledger: Ledger, parts: list[str])
         Column(f"{GROUND_TRUTH}._c{j}", (GROUND_TRUTH_SEGMENT, 0, j), values)
         for j, values in enumerate(truth)
     ]
-    return Batch(len(table), columns)
+    return len(table), dropped, Batch(len(table), columns)

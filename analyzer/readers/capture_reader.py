@@ -12,14 +12,15 @@ import base64
 import binascii
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from analyzer.batch import GROUND_TRUTH, GROUND_TRUTH_SEGMENT, Batch
 from analyzer.capture import CapturedData, EventData
 from analyzer.errors import ConfigError
 from analyzer.ledger import Ledger, Location
-from analyzer.readers.capture_columnar import Declined, read_columnar
+from analyzer.readers.capture_columnar import ColumnarSplit, Declined, read_columnar
 from analyzer.readers.json_reader import TOO_DEEP
+from analyzer.readers.line_index import LineIndex
 from analyzer.readers.lines import decode, split_lines
 from analyzer.readers.plan import ReadPlan
 from analyzer.readers.records import DropRecord, SkipRecord, run_records
@@ -35,22 +36,54 @@ def read(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
     if not (plan.preprocessor or plan.exact_locations):
         data = read_split(split)
         try:
-            batch = read_columnar(data, plan, ledger, part_order(plan))
+            columnar, aside = read_fast(split, data, plan)
         except Declined:
-            pass  # something unusual in this split: read it record by record
+            pass  # a set-aside line holds rows, or something unusual throughout: record by record
         else:
             ledger.split_lines[(split.path, split.start)] = line_count(data)
-            if batch is not None:
-                yield batch
+            columnar.commit(ledger)
+            _skip_or_drop(aside, plan, ledger)  # in line order, so examples keep the split's order
+            if columnar.batch is not None:
+                yield columnar.batch
             return
     yield from read_records(split, plan, ledger, data)
 
 
+def read_fast(
+    split: Split, data: bytes, plan: ReadPlan
+) -> tuple[ColumnarSplit, list[tuple[Location, bytes]]]:
+    """The columnar reading of a split and the (location, line) of its set-aside lines, which the
+    record reader skips or drops (checked here on a scratch ledger); or Declined. Nothing counted."""
+    lines = LineIndex.of(data)
+    columnar = read_columnar(lines, plan, part_order(plan))
+    aside = [
+        (Location(split.path, split.start, i + 1), line)
+        for i in columnar.set_aside
+        if (line := lines.line(i)).strip()  # a whitespace-only line is blank, not a record
+    ]
+    if aside and not _skip_or_drop(aside, plan, Ledger()):
+        raise Declined("a set-aside line holds rows")
+    return columnar, aside
+
+
+def _skip_or_drop(lines: list[tuple[Location, bytes]], plan: ReadPlan, ledger: Ledger) -> bool:
+    """Count the lines as the record reader does; False as soon as one of them holds rows."""
+    analyzed = ledger.records_analyzed
+    for _ in read_lines(lines, plan, ledger):
+        return False
+    return ledger.records_analyzed == analyzed
+
+
 def read_records(split: Split, plan: ReadPlan, ledger: Ledger, data: bytes | None = None) -> Iterator[Batch]:
     """Record by record; ``data`` is the split's bytes when a caller has read them already."""
+    yield from read_lines(split_lines(split, ledger, data), plan, ledger)
+
+
+def read_lines(lines: Iterable[tuple[Location, bytes]], plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
+    """The records of non-blank (location, line) pairs, in their order."""
 
     def records() -> Iterator[tuple[Location, CapturedData, bytes]]:
-        for location, line in split_lines(split, ledger, data):
+        for location, line in lines:
             text = decode(line, location, ledger)
             if text is None:
                 continue

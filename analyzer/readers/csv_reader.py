@@ -16,6 +16,7 @@ import pyarrow.csv as pacsv
 
 from analyzer.batch import Batch, Column, positional
 from analyzer.ledger import Ledger, Location
+from analyzer.readers.line_index import LineIndex
 from analyzer.readers.lines import decode, split_lines
 from analyzer.readers.plan import ReadPlan
 from analyzer.readers.records import SkipRecord, run_records
@@ -95,10 +96,10 @@ def _read_fast(split: Split, plan: ReadPlan, ledger: Ledger) -> Batch | None:
             bad.append((row.number, row.actual_columns, row.text))
         return "skip"
 
-    if not data.isascii():
-        # Bad UTF-8 goes line by line; left to pyarrow, a bad row's text fails to decode inside its
-        # invalid-row callback, which prints an "Exception ignored" traceback into the job's log.
-        data.decode("utf-8")
+    # Lines that are not UTF-8 are emptied (pyarrow passes over an empty line; the numbering stays)
+    # and skipped below with the others. Left to pyarrow, a bad row's text fails to decode inside its
+    # invalid-row callback, which prints an "Exception ignored" traceback into the job's log.
+    data, not_utf8 = _without_bad_utf8(data)
     if data.count(b"\r") != data.count(b"\r\n"):
         raise _NotLineByLine("pyarrow would break lines at a lone carriage return")
     if data.startswith(UTF8_BOM):
@@ -133,25 +134,43 @@ def _read_fast(split: Split, plan: ReadPlan, ledger: Ledger) -> Batch | None:
         pc.any(pc.match_substring(table.column(i), "\n")).as_py() for i in range(table.num_columns)
     ):
         raise _NotLineByLine("a quoted value spans lines")
-    ledger.records_read += table.num_rows + len(bad)
+    ledger.records_read += table.num_rows + len(bad)  # decode counts the lines it skips
     ledger.records_analyzed += table.num_rows
+    skips = [(line, None, raw) for line, raw in not_utf8]
     if bad:
         # pyarrow numbers rows without the blank lines it ignored: map back to physical lines.
         physical = data.split(b"\n")
         nonblank = [i for i, line in enumerate(physical, start=1) if line not in (b"", b"\r")]
     for number, actual, text in bad:
         line = nonblank[min(number or 1, len(nonblank)) - 1]
+        detail = f"expected {len(names)} fields, found {actual}: {text[:120]}"
+        skips.append((line, detail, physical[line - 1].removesuffix(b"\r")))
+    for line, detail, raw in sorted(skips, key=lambda skip: skip[0]):  # in line order, as read
         location = Location(split.path, split.start, lines_above + line)
-        ledger.skip(
-            "wrong number of fields",
-            location,
-            f"expected {len(names)} fields, found {actual}: {text[:120]}",
-            physical[line - 1].removesuffix(b"\r"),
-        )
+        if detail is None:
+            decode(raw, location, ledger)
+        else:
+            ledger.skip("wrong number of fields", location, detail, raw)
     if table.num_rows == 0:
         return None
     columns = [Column(n, positional(i), table.column(i).combine_chunks()) for i, n in enumerate(names)]
     return Batch(table.num_rows, columns)
+
+
+def _without_bad_utf8(data: bytes) -> tuple[bytes, list[tuple[int, bytes]]]:
+    """The data with its lines that are not UTF-8 emptied, and those lines (number, bytes)."""
+    lines = LineIndex.of(data)
+    bad = lines.not_utf8().tolist()
+    if not bad:
+        return data, []
+    kept, start = [], 0
+    for i in bad:  # cut the line and its carriage return, keep its line break
+        kept.append(data[start : int(lines.starts[i])])
+        start = int(lines.nexts[i])
+        if data[start - 1 : start] == b"\n":
+            start -= 1
+    kept.append(data[start:])
+    return b"".join(kept), [(i + 1, lines.line(i)) for i in bad]
 
 
 def _read_records(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:

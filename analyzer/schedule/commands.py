@@ -7,7 +7,7 @@ import logging
 
 import click
 
-from analyzer.cli_support import fail
+from analyzer.cli_support import fail, with_skip_policy
 from analyzer.errors import AnalyzerError
 from analyzer.window import parse_time
 
@@ -61,6 +61,7 @@ def schedule() -> None:
 )
 @click.option("--force", is_flag=True, help="Run windows that already have a finished execution again.")
 @click.option("--engine", type=click.Choice(["auto", "spark", "local"]), default="auto", show_default=True)
+@with_skip_policy
 def run(**options) -> None:
     """Run a monitoring schedule outside SageMaker: each tick analyzes its window, writes the report
     where SageMaker would, optionally publishes CloudWatch metrics, and records the execution."""
@@ -104,6 +105,8 @@ def run(**options) -> None:
             namespace=options["namespace"],
             quality=quality,
             engine=options["engine"],
+            max_skipped_fraction=options["max_skipped_fraction"],
+            quarantine=options["quarantine"],
         ).validate()
         force = options["force"]
 

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from analyzer import storage
-from analyzer.contract import JobConfig
+from analyzer.contract import DEFAULT_MAX_SKIPPED_FRACTION, JobConfig, check_fraction
 from analyzer.errors import AnalyzerError, ConfigError, InputError
 from analyzer.formats import CAPTURE, MERGE, DatasetFormat
 from analyzer.schedule.cron import Cron
@@ -70,8 +70,12 @@ class ScheduleSpec:
     namespace: str | None = None
     quality: ModelQuality | None = None
     engine: str = "auto"
+    # The bad-input policy of every job the schedule runs (JobConfig's fields of the same names).
+    max_skipped_fraction: float = DEFAULT_MAX_SKIPPED_FRACTION
+    quarantine: bool = False
 
     def validate(self) -> ScheduleSpec:
+        check_fraction(self.max_skipped_fraction)
         if self.start_offset >= self.end_offset:
             raise ConfigError(f"start offset {self.start_offset} must be before end offset {self.end_offset}")
         if self.quality is None and not self.baseline_constraints:
@@ -198,6 +202,8 @@ def job_config(spec: ScheduleSpec, window: Window, work: Path) -> JobConfig:
         metric_time=iso(window.start),
         endpoint_name=spec.endpoint,
         schedule_name=spec.schedule_name,
+        max_skipped_fraction=spec.max_skipped_fraction,
+        quarantine=spec.quarantine,
         **baseline,
     )
     if spec.quality is None:
@@ -295,6 +301,7 @@ def _execute(spec: ScheduleSpec, window: Window, spark) -> Execution:
                     )
             result = run_job(config, spark=spark, engine=spec.engine)
         except InputError as e:
+            _publish_quarantine(work / "report", window.report(spec))
             reason = str(e)
             if reason.startswith(("No records to analyze", "No examples", "No ground truth")):
                 reason = f"no data: {reason}"
@@ -320,6 +327,15 @@ def _execute(spec: ScheduleSpec, window: Window, spark) -> Execution:
             records=result.statistics.get("dataset", {}).get("item_count"),
             violations=count,
         )
+
+
+def _publish_quarantine(report: Path, destination: str) -> None:
+    """A job that failed for too many skipped records still wrote them to its quarantine: that is
+    when they are wanted, so they go where the window's report would have gone."""
+    from analyzer.quarantine import QUARANTINE_DIR
+
+    if (report / QUARANTINE_DIR).is_dir():
+        storage.publish(report / QUARANTINE_DIR, storage.join(destination, QUARANTINE_DIR))
 
 
 def put_metrics(records: list[dict], namespace: str) -> int:
