@@ -161,7 +161,7 @@ def run_job(
             SuggestSettings(config.categorical_drift_method, config.numerical_drift_method)
         ),
     )
-    record_settings(constraints, analyzer_settings)
+    record_settings(constraints, analyzer_settings, explicit)
     custom_results = custom.add_to_reports(profile, statistics, constraints, excluded)
     documents = [(STATISTICS_FILE, statistics), (CONSTRAINTS_FILE, constraints)]
     violations = metrics = None

@@ -67,15 +67,17 @@ def override_thresholds(config: MonitoringConfig, explicit: dict) -> MonitoringC
     return replace(config, **given)
 
 
-def record_settings(constraints: dict, settings: AnalyzerSettings) -> dict:
-    """Thresholds into the suggested monitoring_config values; non-default sketch and suggestion
-    knobs under ``analyzer_settings`` (absent with the defaults: those files stay byte-identical)."""
+def record_settings(constraints: dict, settings: AnalyzerSettings, explicit: dict) -> dict:
+    """Explicitly set thresholds into the suggested monitoring_config values (the others keep what
+    the suggestion chose, e.g. a drift method's own default threshold); non-default sketch and
+    suggestion knobs under ``analyzer_settings`` (absent with the defaults: those files stay
+    byte-identical)."""
     config = constraints["monitoring_config"]
-    config["datatype_check_threshold"] = settings.datatype_check_threshold
-    config["domain_content_threshold"] = settings.domain_content_threshold
     drift = config["distribution_constraints"]
-    drift["comparison_threshold"] = settings.comparison_threshold
-    drift["categorical_comparison_threshold"] = settings.categorical_comparison_threshold
+    for name in THRESHOLDS:
+        if name in explicit:
+            target = drift if name in drift else config
+            target[name] = getattr(settings, name)
     recorded = settings.recorded()
     if recorded:
         config[SETTINGS_KEY] = recorded
