@@ -151,6 +151,19 @@ def dataset_options(command):
             default=False,
             help="Write the skipped records to OUTPUT/quarantine/skipped.jsonl.",
         ),
+        click.option(
+            "--split-by",
+            type=click.Choice(["none", "target-model", "variant"]),
+            default="none",
+            show_default=True,
+            help="One profile, baseline and report set per target model or production variant.",
+        ),
+        click.option(
+            "--split-attribute",
+            default=None,
+            help="JSONPath of the segment in a capture record (default for target-model: "
+            "$.eventMetadata.targetModel; variant: the <variant>/yyyy/mm/dd/hh directory).",
+        ),
     ]
     return with_options(command, options)
 
@@ -234,6 +247,8 @@ def run_from_flags(options: dict, **config) -> None:
         post_analytics_processor_script=options["postprocessor"],
         max_skipped_fraction=options["max_skipped_fraction"],
         quarantine=options["quarantine"],
+        split_by=options["split_by"],
+        split_attribute=options["split_attribute"],
         **quality_config(options),
         **config,
     )
@@ -264,14 +279,15 @@ def baseline(categorical_drift_method, **options) -> None:
 @click.option(
     "--baseline-statistics",
     default=None,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Baseline statistics.json (data quality: needed for drift checks).",
+    type=click.Path(exists=True, path_type=Path),
+    help="Baseline statistics.json (data quality: needed for drift checks); with --split-by, also a split "
+    "baseline's output directory.",
 )
 @click.option(
     "--baseline-constraints",
     required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Baseline constraints.json.",
+    type=click.Path(exists=True, path_type=Path),
+    help="Baseline constraints.json; with --split-by, also a split baseline's output directory.",
 )
 @click.option(
     "--start-time", default=None, help="Capture data: analyze records with inferenceTime >= this (ISO-8601)."

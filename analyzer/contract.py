@@ -17,6 +17,7 @@ from pathlib import Path
 from analyzer.errors import ConfigError
 from analyzer.formats import MERGE, DatasetFormat, parse_dataset_format
 from analyzer.quality.spec import DEFAULT_SEED, DEFAULT_THRESHOLD, problem_type_of, threshold_of
+from analyzer.segments import NO_SPLIT, split_by_of
 from analyzer.suggest import CATEGORICAL_DRIFT_METHODS, LINFINITY
 
 log = logging.getLogger("monitor_analyzer.contract")
@@ -37,7 +38,7 @@ ANALYZER_KEYS = frozenset(
         "image_data", "monitoring_input_type", "report_enabled", "categorical_drift_method",
         "auto_ml_candidate_name", "auto_ml_job_name", "auto_ml_job_objective_type", "objective_metric_name",
         "exclude_features_attribute", "ground_truth_source", "max_skipped_fraction",
-        "quarantine_skipped_records",
+        "quarantine_skipped_records", "split_by", "split_attribute",
     }
 )  # fmt: skip
 
@@ -131,6 +132,9 @@ class JobConfig:
     max_skipped_fraction: float = DEFAULT_MAX_SKIPPED_FRACTION
     # Write the skipped records to <output_path>/quarantine/skipped.jsonl.
     quarantine: bool = False
+    # Split runs: one profile (and baseline, reports, metrics) per target model or variant.
+    split_by: str = NO_SPLIT
+    split_attribute: str | None = None
 
     @property
     def is_monitoring(self) -> bool:
@@ -187,6 +191,8 @@ def job_config_from_env(env: dict[str, str]) -> JobConfig:
         positive_label=env.get("positive_label") or None,
         max_skipped_fraction=fraction_of(env.get("max_skipped_fraction")),
         quarantine=switch_of("quarantine_skipped_records", env.get("quarantine_skipped_records")),
+        split_by=split_by_of(env.get("split_by")),
+        split_attribute=env.get("split_attribute") or None,
     )
 
 

@@ -18,6 +18,7 @@ from analyzer.profile.column import ProfileSettings
 from analyzer.profile_job import run_profile
 from analyzer.report_html import render_report
 from analyzer.scripts import load_postprocessor, load_preprocessor
+from analyzer.segments import NO_SPLIT
 from analyzer.skip_policy import apply_skip_policy, check_policy
 from analyzer.statistics import build_statistics
 from analyzer.suggest import SuggestSettings, suggest_constraints
@@ -49,6 +50,8 @@ class JobResult:
     seconds: float
     violations: list[dict] | None = None
     metrics: list[dict] | None = None
+    # Split runs: segments.json's index (segment -> path, item_count, records, violations, status).
+    segments: dict | None = None
 
 
 MODEL_QUALITY = "MODEL_QUALITY"
@@ -107,6 +110,10 @@ def run_job(
         return run_merge_job(config, spark=spark, engine=engine)
     check_scope(config)
     validate_scripts(config)
+    if config.split_by != NO_SPLIT:
+        from analyzer.segmented_job import run_segmented_job
+
+        return run_segmented_job(config, spark=spark, settings=settings, engine=engine, started=started)
     if config.analysis_type == MODEL_QUALITY:
         from analyzer.quality_job import run_quality_job
 

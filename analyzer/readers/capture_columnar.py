@@ -17,6 +17,7 @@ from analyzer.batch import GROUND_TRUTH, GROUND_TRUTH_SEGMENT, Batch, Column
 from analyzer.capture import SHADOW_INVOCATION
 from analyzer.ledger import Ledger
 from analyzer.readers.plan import ReadPlan
+from analyzer.readers.segment_columns import schema_with_segment, segment_column
 
 _PART = pa.struct(
     [
@@ -102,7 +103,12 @@ def inside_window(times, window) -> pa.Array:
 
 def read_columnar(data: bytes, plan: ReadPlan, ledger: Ledger, parts: list[str]) -> Batch | None:
     """The split as one batch, or raise Declined."""
-    table = read_json_table(data, _schema(parts, plan.ground_truth))
+    schema = _schema(parts, plan.ground_truth)
+    if plan.split is not None:  # a split run: the segment path is parsed with the rest
+        schema = schema_with_segment(schema, plan.split)
+        if schema is None:
+            raise Declined("a split path the columnar reader does not read")
+    table = read_json_table(data, schema)
     metadata = table.column("eventMetadata")
     dropped: list[tuple[str, int]] = []
     keep = pa.array([True] * len(table), pa.bool_())
@@ -138,6 +144,13 @@ def read_columnar(data: bytes, plan: ReadPlan, ledger: Ledger, parts: list[str])
         ledger.dropped[reason] += n
     if len(table) == 0:
         return None
+    segments = None
+    if plan.split is not None:
+        segments = segment_column(table, plan.split)
+        counts = pc.value_counts(segments)
+        ledger.segment_records.update(
+            dict(zip(counts.field(0).to_pylist(), counts.field(1).to_pylist(), strict=True))
+        )
     columns = [
         Column(plan.positional_name(p), (segment, 0, p), values) for p, (segment, values) in enumerate(fields)
     ]
@@ -145,4 +158,4 @@ def read_columnar(data: bytes, plan: ReadPlan, ledger: Ledger, parts: list[str])
         Column(f"{GROUND_TRUTH}._c{j}", (GROUND_TRUTH_SEGMENT, 0, j), values)
         for j, values in enumerate(truth)
     ]
-    return Batch(len(table), columns)
+    return Batch(len(table), columns, segments=segments)
