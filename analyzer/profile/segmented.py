@@ -87,17 +87,22 @@ def rename(column: Column, names: tuple[str, ...]) -> Column:
 
 
 def split_rows(batch: Batch, segments: pa.Array) -> list[tuple[str, Batch]]:
-    """The batch as one batch per segment, each keeping its rows' order: one stable sort of the row
-    indices by segment, one take per column, then zero-copy slices."""
+    """The batch as one batch per segment, each keeping its rows' order: zero-copy slices when the
+    reader grouped the rows by segment already (the columnar capture reader does), else one stable
+    sort of the row indices by segment and one take per column first."""
     encoded = segments.dictionary_encode()
     names = encoded.dictionary.to_pylist()
     codes = encoded.indices.to_numpy(zero_copy_only=False)
     if len(names) == 1:
         return [(names[0], batch)]
-    order = np.argsort(codes, kind="stable")
     counts = np.bincount(codes, minlength=len(names))
-    taken = [(c, c.values.take(pa.array(order))) for c in batch.columns]
-    locations = [batch.locations[i] for i in order] if batch.locations is not None else None
+    if np.all(codes[1:] >= codes[:-1]):
+        taken = [(c, c.values) for c in batch.columns]
+        locations = batch.locations
+    else:
+        order = np.argsort(codes, kind="stable")
+        taken = [(c, c.values.take(pa.array(order))) for c in batch.columns]
+        locations = [batch.locations[i] for i in order] if batch.locations is not None else None
     parts = []
     start = 0
     for code, name in enumerate(names):

@@ -17,7 +17,7 @@ from analyzer.batch import GROUND_TRUTH, GROUND_TRUTH_SEGMENT, Batch, Column
 from analyzer.capture import SHADOW_INVOCATION
 from analyzer.ledger import Ledger
 from analyzer.readers.plan import ReadPlan
-from analyzer.readers.segment_columns import schema_with_segment, segment_column
+from analyzer.readers.segment_columns import by_segment, schema_with_segment
 
 _PART = pa.struct(
     [
@@ -123,6 +123,9 @@ def read_columnar(data: bytes, plan: ReadPlan, ledger: Ledger, parts: list[str])
         dropped.append(("shadow-variant traffic", shadow_count))
         keep = pc.and_(keep, pc.invert(shadow))
     table = table.filter(keep)
+    segments = None
+    if plan.split is not None:
+        table, segments = by_segment(table, plan.split)
     capture = table.column("captureData")
     fields: list[tuple[int, pa.Array]] = []  # (segment, values), as the record reader orders them
     for i, _name in enumerate(parts):
@@ -144,9 +147,7 @@ def read_columnar(data: bytes, plan: ReadPlan, ledger: Ledger, parts: list[str])
         ledger.dropped[reason] += n
     if len(table) == 0:
         return None
-    segments = None
-    if plan.split is not None:
-        segments = segment_column(table, plan.split)
+    if segments is not None:
         counts = pc.value_counts(segments)
         ledger.segment_records.update(
             dict(zip(counts.field(0).to_pylist(), counts.field(1).to_pylist(), strict=True))

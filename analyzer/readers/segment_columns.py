@@ -2,12 +2,15 @@
 
 The path's keys are merged into the explicit schema as nested structs with a string leaf; pyarrow
 then parses the value with the other fields in the same pass, and the segment of every row is one
-vectorised expression. A value that is not a string (a number, an object) makes pyarrow refuse the
+vectorised expression. The rows are then grouped by segment (a stable sort of the table, before
+the payloads are split into columns), so each segment's rows are one zero-copy slice of every
+column. A value that is not a string (a number, an object) makes pyarrow refuse the
 schema, and the split falls back to the record reader, which reads any value.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -49,3 +52,14 @@ def segment_column(table: pa.Table, spec: SplitSpec) -> pa.Array:
         values = pc.struct_field(values, key)
     missing = pc.fill_null(pc.equal(values, ""), True)
     return pc.if_else(missing, pa.scalar(UNKNOWN, pa.string()), values)
+
+
+def by_segment(table: pa.Table, spec: SplitSpec) -> tuple[pa.Table, pa.Array]:
+    """The table with its rows grouped by segment (in order of first appearance, each segment's
+    rows in read order) and the segment of every row."""
+    segments = segment_column(table, spec)
+    codes = segments.dictionary_encode().indices.to_numpy(zero_copy_only=False)
+    if len(codes) > 1 and np.any(codes[1:] < codes[:-1]):
+        order = pa.array(np.argsort(codes, kind="stable"))
+        table, segments = table.take(order), segments.take(order)
+    return table, segments
