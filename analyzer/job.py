@@ -68,6 +68,11 @@ def check_scope(config: JobConfig) -> None:
             "baseline_statistics was given without baseline_constraints; a monitoring run needs both"
         )
     check_policy(config)
+    if config.split_by == NO_SPLIT and config.baseline_constraints and config.baseline_constraints.is_dir():
+        raise ConfigError(
+            f"baseline_constraints {config.baseline_constraints} is a directory (a split baseline?): "
+            "give its constraints.json, or split_by target-model/variant to check each segment"
+        )
 
 
 def excluded_features(config: JobConfig, names: list[str]) -> set[str]:

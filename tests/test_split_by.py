@@ -351,6 +351,9 @@ def test_configuration_keys_and_errors(tmp_path):
     with pytest.raises(ConfigError, match="dataset_format must be sagemakerCaptureJson"):
         run_job(csv)
     assert directory_name("..") == "%2E." and segment_name("%2E.") == ".."
+    unsplit = JobConfig(tmp_path, CAPTURE, tmp_path / "o", baseline_constraints=tmp_path)
+    with pytest.raises(ConfigError, match="is a directory"):
+        run_job(unsplit)
 
 
 def test_cli_flags_take_a_split_baseline_directory(data, tmp_path):
