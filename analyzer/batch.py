@@ -33,6 +33,9 @@ class Batch:
     # Where each row came from (ledger Locations), when the reader went record by record: lets a
     # consumer that rejects a value name its file and line.
     locations: list | None = None
+    # Split runs (split_by): the segment of every row (an array of names), or of the whole batch (one
+    # name); None when the run is not split.
+    segments: pa.Array | str | None = None
 
 
 def positional(index: int, segment: int = 0) -> OrderKey:

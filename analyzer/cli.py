@@ -118,6 +118,19 @@ def dataset_options(command):
             help="auto: small inputs in this process, larger ones on Spark; same results either way.",
         ),
         *skip_policy_options(),
+        click.option(
+            "--split-by",
+            type=click.Choice(["none", "target-model", "variant"]),
+            default="none",
+            show_default=True,
+            help="One profile, baseline and report set per target model or production variant.",
+        ),
+        click.option(
+            "--split-attribute",
+            default=None,
+            help="JSONPath of the segment in a capture record (default for target-model: "
+            "$.eventMetadata.targetModel; variant: the <variant>/yyyy/mm/dd/hh directory).",
+        ),
     ]
     return with_options(command, options)
 
@@ -207,6 +220,8 @@ def run_from_flags(options: dict, **config) -> None:
         quarantine=options["quarantine"],
         custom_metrics_script=options["metrics_script"],
         analyzer_settings=analyzer_settings,
+        split_by=options["split_by"],
+        split_attribute=options["split_attribute"],
         **quality_config(options),
         **config,
     )
@@ -247,9 +262,18 @@ def baseline(categorical_drift_method, numerical_drift_method, **options) -> Non
 @quality_options
 @settings_options
 @baseline_file_option(
-    "statistics", False, "Baseline statistics.json (data quality: needed for drift checks)."
+    "statistics",
+    False,
+    "Baseline statistics.json (data quality: needed for drift checks); with --split-by, also a split "
+    "baseline's output directory.",
+    dir_okay=True,
 )
-@baseline_file_option("constraints", True, "Baseline constraints.json.")
+@baseline_file_option(
+    "constraints",
+    True,
+    "Baseline constraints.json; with --split-by, also a split baseline's output directory.",
+    dir_okay=True,
+)
 @click.option(
     "--start-time", default=None, help="Capture data: analyze records with inferenceTime >= this (ISO-8601)."
 )

@@ -79,13 +79,14 @@ MAX_SKIPPED_OPTION = click.option(
 )
 
 
-def baseline_file_option(which: str, required: bool, help: str):
-    """--baseline-statistics / --baseline-constraints (a file that must exist)."""
+def baseline_file_option(which: str, required: bool, help: str, dir_okay: bool = False):
+    """--baseline-statistics / --baseline-constraints (a file, or a split baseline's directory, that
+    must exist)."""
     return click.option(
         f"--baseline-{which}",
         required=required,
         default=None,
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        type=click.Path(exists=True, dir_okay=dir_okay, path_type=Path),
         help=help,
     )
 

@@ -18,6 +18,7 @@ from analyzer.drift.constraints_keys import drift_method_from_env
 from analyzer.errors import ConfigError
 from analyzer.formats import MERGE, DatasetFormat, parse_dataset_format
 from analyzer.quality.spec import DEFAULT_SEED, DEFAULT_THRESHOLD, problem_type_of, threshold_of
+from analyzer.segments import NO_SPLIT, split_by_of
 from analyzer.settings import ENV_KEYS as SETTINGS_KEYS
 from analyzer.settings import explicit_from_env
 from analyzer.suggest import LINFINITY
@@ -40,7 +41,8 @@ ANALYZER_KEYS = frozenset(
         "image_data", "monitoring_input_type", "report_enabled", "categorical_drift_method",
         "auto_ml_candidate_name", "auto_ml_job_name", "auto_ml_job_objective_type", "objective_metric_name",
         "exclude_features_attribute", "ground_truth_source", "max_skipped_fraction",
-        "quarantine_skipped_records", "numerical_drift_method", "custom_metrics_script",
+        "quarantine_skipped_records", "numerical_drift_method", "custom_metrics_script", "split_by",
+        "split_attribute",
     }
 ) | SETTINGS_KEYS  # fmt: skip
 
@@ -139,6 +141,9 @@ class JobConfig:
     custom_metrics_script: Path | None = None
     # Analyzer settings set explicitly (environment keys or flags), as (knob, value) pairs.
     analyzer_settings: tuple[tuple[str, int | float], ...] = ()
+    # Split runs: one profile (and baseline, reports, metrics) per target model or variant.
+    split_by: str = NO_SPLIT
+    split_attribute: str | None = None
 
     @property
     def is_monitoring(self) -> bool:
@@ -194,6 +199,8 @@ def job_config_from_env(env: dict[str, str]) -> JobConfig:
         quarantine=switch_of("quarantine_skipped_records", env.get("quarantine_skipped_records")),
         custom_metrics_script=rebase(env.get("custom_metrics_script")),
         analyzer_settings=explicit_from_env(env),
+        split_by=split_by_of(env.get("split_by")),
+        split_attribute=env.get("split_attribute") or None,
     )
 
 

@@ -19,6 +19,7 @@ from analyzer.profile.column import ProfileSettings
 from analyzer.profile_job import run_profile
 from analyzer.report_html import render_report
 from analyzer.scripts import load_postprocessor, load_preprocessor
+from analyzer.segments import NO_SPLIT
 from analyzer.settings_record import override_thresholds, record_settings, resolve_settings
 from analyzer.skip_policy import apply_skip_policy, check_policy
 from analyzer.statistics import build_statistics
@@ -51,6 +52,8 @@ class JobResult:
     seconds: float
     violations: list[dict] | None = None
     metrics: list[dict] | None = None
+    # Split runs: segments.json's index (segment -> path, item_count, records, violations, status).
+    segments: dict | None = None
 
 
 MODEL_QUALITY = "MODEL_QUALITY"
@@ -67,6 +70,11 @@ def check_scope(config: JobConfig) -> None:
             "baseline_statistics was given without baseline_constraints; a monitoring run needs both"
         )
     check_policy(config)
+    if config.split_by == NO_SPLIT and config.baseline_constraints and config.baseline_constraints.is_dir():
+        raise ConfigError(
+            f"baseline_constraints {config.baseline_constraints} is a directory (a split baseline?): "
+            "give its constraints.json, or split_by target-model/variant to check each segment"
+        )
 
 
 def excluded_features(config: JobConfig, names: list[str]) -> set[str]:
@@ -110,6 +118,10 @@ def run_job(
         return run_merge_job(config, spark=spark, engine=engine)
     check_scope(config)
     validate_scripts(config)
+    if config.split_by != NO_SPLIT:
+        from analyzer.segmented_job import run_segmented_job
+
+        return run_segmented_job(config, spark=spark, settings=settings, engine=engine, started=started)
     if config.analysis_type == MODEL_QUALITY:
         from analyzer.quality_job import run_quality_job
 

@@ -63,6 +63,8 @@ class Ledger:
     quarantined: list[Quarantined] = field(default_factory=list)
     quarantine_bytes: int = 0
     quarantine_omitted: int = 0
+    # Split runs: records analyzed per segment (a record's rows all belong to its segment).
+    segment_records: Counter = field(default_factory=Counter)
 
     def skip(self, reason: str, location: Location, detail: str, raw: bytes | str | None = None) -> None:
         self.skipped[reason] += 1
@@ -110,6 +112,7 @@ class Ledger:
         for entry in other.quarantined:
             self._quarantine(entry)
         self.quarantine_omitted += other.quarantine_omitted
+        self.segment_records.update(other.segment_records)
         return self
 
     def lines_before(self) -> dict[tuple[str, int], int]:

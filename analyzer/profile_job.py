@@ -22,6 +22,7 @@ from analyzer.formats import CSV, PARQUET
 from analyzer.profile.column import ProfileSettings
 from analyzer.profile.dataset import DatasetProfile
 from analyzer.readers import ReadPlan, read_batches
+from analyzer.segments import SplitSpec
 from analyzer.sources import Split, first_line, group_splits, list_files, plan_splits
 from analyzer.spark import get_context, progress
 from analyzer.window import TimeWindow
@@ -37,6 +38,7 @@ def make_read_plan(
     window: TimeWindow | None = None,
     ground_truth: bool = False,
     quarantine: bool = False,
+    split: SplitSpec | None = None,
 ) -> ReadPlan:
     headers: dict[str, list[str]] = {}
     width = 0
@@ -66,6 +68,7 @@ def make_read_plan(
         window=window,
         ground_truth=ground_truth,
         quarantine=quarantine,
+        split=split,
     )
 
 
@@ -157,17 +160,19 @@ def run_profile(
     make_state: StateFactory | None = None,
     ground_truth: bool = False,
     quarantine: bool = False,
+    split: SplitSpec | None = None,
 ) -> DatasetProfile:
     """Profile a dataset in one pass. ``spark``: a session, a zero-argument factory, or None.
     ``engine``: "spark", "local" (this process), or "auto" (local for small inputs without a session).
     ``make_state``: the state each task folds its batches into (default: a DatasetProfile).
-    ``quarantine``: keep the raw lines of skipped records in the ledger."""
+    ``quarantine``: keep the raw lines of skipped records in the ledger.
+    ``split``: tag every batch with its segment (the state must be a segmented one)."""
     make_state = make_state or functools.partial(DatasetProfile, settings or ProfileSettings())
     files = list_files(dataset_source)
     if not files:
         raise InputError(f"No data files found under dataset_source {dataset_source}")
     plan = make_read_plan(
-        files, dataset_format, preprocessor, feature_names, window, ground_truth, quarantine
+        files, dataset_format, preprocessor, feature_names, window, ground_truth, quarantine, split
     )
     splittable = dataset_format.kind != PARQUET
     splits = plan_splits(

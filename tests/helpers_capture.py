@@ -31,6 +31,7 @@ def capture_record(
     output_encoding: str = "CSV",
     output_content_type: str = "text/csv; charset=utf-8",
     invocation_source: str | None = None,
+    target_model: str | None = None,
 ) -> str:
     """One capture line: the shape of the real example in §2.1 (compact JSON, content types included)."""
     capture = {}
@@ -53,6 +54,8 @@ def capture_record(
         metadata["inferenceTime"] = inference_time
     if invocation_source is not None:
         metadata["invocationSource"] = invocation_source
+    if target_model is not None:  # where split_by target-model looks by default
+        metadata["targetModel"] = target_model
     document = {"captureData": capture, "eventMetadata": metadata, "eventVersion": "0"}
     return json.dumps(document, separators=(",", ":"))
 

@@ -7,6 +7,7 @@ user's ``preprocess_handler`` sees each record first.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import sys
 from collections.abc import Iterator
 
@@ -22,6 +23,9 @@ csv.field_size_limit(sys.maxsize)
 
 
 def read_batches(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
+    if plan.split is not None:
+        yield from segmented_batches(split, plan, ledger)
+        return
     from analyzer.readers import capture_reader, csv_reader, json_reader, parquet_reader
 
     kind = plan.dataset_format.kind
@@ -33,6 +37,23 @@ def read_batches(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch
         yield from parquet_reader.read(split, plan, ledger)
     else:
         yield from capture_reader.read(split, plan, ledger)
+
+
+def segmented_batches(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
+    """Split runs: when the file decides the segment (a variant's directory), every batch is tagged
+    here and the readers read as usual; otherwise the capture readers tag each record's rows."""
+    from analyzer.readers import capture_reader
+    from analyzer.segments import split_constant
+
+    segment = split_constant(plan.split, split.path)
+    if segment is None:
+        yield from capture_reader.read(split, plan, ledger)
+        return
+    analyzed = ledger.records_analyzed
+    for batch in read_batches(split, dataclasses.replace(plan, split=None), ledger):
+        batch.segments = segment
+        yield batch
+    ledger.segment_records[segment] += ledger.records_analyzed - analyzed
 
 
 __all__ = ["ReadPlan", "read_batches"]

@@ -24,6 +24,7 @@ from analyzer.capture import SHADOW_INVOCATION
 from analyzer.ledger import Ledger
 from analyzer.readers.line_index import LineIndex
 from analyzer.readers.plan import ReadPlan
+from analyzer.readers.segment_columns import by_segment, schema_with_segment
 
 _PART = pa.struct(
     [
@@ -123,12 +124,15 @@ class ColumnarSplit:
     analyzed: int
     dropped: list[tuple[str, int]]
     set_aside: list[int]  # LineIndex indices, ascending
+    segment_records: dict[str, int] | None = None  # split runs: analyzed records per segment
 
     def commit(self, ledger: Ledger) -> None:
         ledger.records_read += self.analyzed + sum(n for _, n in self.dropped)
         ledger.records_analyzed += self.analyzed
         for reason, n in self.dropped:
             ledger.dropped[reason] += n
+        if self.segment_records:
+            ledger.segment_records.update(self.segment_records)
 
 
 # pyarrow names the record (counted from the start of the block) where its JSON parser stopped.
@@ -146,16 +150,25 @@ _MAX_SET_ASIDE_SHARE = 1 / 10
 
 def read_columnar(lines: LineIndex, plan: ReadPlan, parts: list[str]) -> ColumnarSplit:
     """The split's records as one batch, in line order, but for the lines set aside; or Declined."""
+    schema = _schema(parts, plan.ground_truth)
+    if plan.split is not None:  # a split run: the segment path is parsed with the rest
+        schema = schema_with_segment(schema, plan.split)
+        if schema is None:
+            raise Declined("a split path the columnar reader does not read")
     aside = _unusual_lines(lines)
     _check_share(aside, lines)
-    table, row_lines = _parse_runs(lines, aside, _schema(parts, plan.ground_truth))
+    table, row_lines = _parse_runs(lines, aside, schema)
     odd = _unusual_rows(table, plan, parts)
     if odd.any():
         aside.update(row_lines[odd].tolist())
         _check_share(aside, lines)
         table = table.filter(pa.array(~odd))
     analyzed, dropped, batch = _columns(table, plan, parts)
-    return ColumnarSplit(batch, analyzed, dropped, sorted(aside))
+    segment_records = None
+    if batch is not None and batch.segments is not None:
+        counts = pc.value_counts(batch.segments)
+        segment_records = dict(zip(counts.field(0).to_pylist(), counts.field(1).to_pylist(), strict=True))
+    return ColumnarSplit(batch, analyzed, dropped, sorted(aside), segment_records)
 
 
 def _check_share(aside: set[int], lines: LineIndex) -> None:
@@ -330,6 +343,9 @@ def _columns(
     table = table.filter(keep)
     if len(table) == 0:
         return 0, dropped, None
+    segments = None
+    if plan.split is not None:
+        table, segments = by_segment(table, plan.split)
     capture = table.column("captureData")
     fields: list[tuple[int, pa.Array]] = []  # (segment, values), as the record reader orders them
     for i, _name in enumerate(parts):
@@ -344,4 +360,4 @@ def _columns(
         Column(f"{GROUND_TRUTH}._c{j}", (GROUND_TRUTH_SEGMENT, 0, j), values)
         for j, values in enumerate(truth)
     ]
-    return len(table), dropped, Batch(len(table), columns)
+    return len(table), dropped, Batch(len(table), columns, segments=segments)

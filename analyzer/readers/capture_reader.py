@@ -25,6 +25,7 @@ from analyzer.readers.lines import decode, split_lines
 from analyzer.readers.plan import ReadPlan
 from analyzer.readers.records import DropRecord, SkipRecord, run_records
 from analyzer.rows import Row, loads_keeping_numbers, named_row, scalar_text
+from analyzer.segments import value_at
 from analyzer.sources import Split, line_count, read_split
 from analyzer.window import TimeWindow, parse_time
 
@@ -117,7 +118,13 @@ def read_lines(lines: Iterable[tuple[Location, bytes]], plan: ReadPlan, ledger: 
         _check_shadow(record)
         return record
 
-    yield from run_records(records(), to_rows, ledger, plan.batch_rows, plan.preprocessor, handler_input)
+    segment_of = None
+    if plan.split is not None:
+        steps = plan.split.steps
+        segment_of = lambda record: value_at(record.event_dict, steps)  # noqa: E731
+    yield from run_records(
+        records(), to_rows, ledger, plan.batch_rows, plan.preprocessor, handler_input, segment_of
+    )
 
 
 def in_window(

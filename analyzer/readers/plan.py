@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from analyzer.formats import DatasetFormat
+from analyzer.segments import SplitSpec
 from analyzer.window import TimeWindow
 
 
@@ -26,6 +27,8 @@ class ReadPlan:
     exact_locations: bool = False
     # Skipped records' raw lines travel back to the driver for <output_path>/quarantine.
     quarantine: bool = False
+    # Split runs: how each record's segment is found (capture readers tag rows with it).
+    split: SplitSpec | None = None
 
     def positional_name(self, index: int) -> str:
         return self.feature_names[index] if index < len(self.feature_names) else f"_c{index}"

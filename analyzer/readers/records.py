@@ -41,31 +41,20 @@ def run_records(
     batch_rows: int,
     preprocessor: str | None,
     handler_input: Callable[[Any], Any] | None = None,
+    segment_of: Callable[[Any], str] | None = None,
 ) -> Iterator[Batch]:
     """Turn records (location, parsed record, raw line) into batches. ``to_rows`` parses a record;
     with a preprocessor, the handler's result (a dict, a list of dicts, or [] to drop) replaces it,
     the handler seeing ``handler_input(record)``. A handler that raises or returns something else
-    skips the record: one bad record must not cost the whole job (the skip policy decides)."""
+    skips the record: one bad record must not cost the whole job (the skip policy decides).
+    ``segment_of`` (split runs): a record's segment, taken before the handler sees the record."""
     handler = load_preprocessor(preprocessor) if preprocessor else None
+    if segment_of is not None:
+        yield from run_segmented(records, to_rows, ledger, batch_rows, handler, handler_input, segment_of)
+        return
     buffer = RowBuffer(batch_rows)
     for location, record, raw in records:
-        ledger.records_read += 1
-        try:
-            if handler is None:
-                rows = to_rows(record)
-            else:
-                value = handler_input(record) if handler_input else record
-                rows = handler_rows(_call(handler, value))
-        except SkipRecord as skip:
-            ledger.skip(skip.reason, location, skip.detail, raw)
-            continue
-        except DropRecord as drop:
-            ledger.drop(drop.reason)
-            continue
-        if not rows:
-            ledger.drop("dropped by preprocess_handler")
-            continue
-        ledger.records_analyzed += 1
+        rows = record_rows(location, record, raw, to_rows, ledger, handler, handler_input)
         for row in rows:
             batch = buffer.add(row, location)
             if batch is not None:
@@ -73,6 +62,42 @@ def run_records(
     batch = buffer.flush()
     if batch is not None:
         yield batch
+
+
+def record_rows(location, record, raw, to_rows, ledger: Ledger, handler, handler_input) -> list[Row]:
+    """One record's rows, counted in the ledger; [] when it was skipped or dropped."""
+    ledger.records_read += 1
+    try:
+        if handler is None:
+            rows = to_rows(record)
+        else:
+            value = handler_input(record) if handler_input else record
+            rows = handler_rows(_call(handler, value))
+    except SkipRecord as skip:
+        ledger.skip(skip.reason, location, skip.detail, raw)
+        return []
+    except DropRecord as drop:
+        ledger.drop(drop.reason)
+        return []
+    if not rows:
+        ledger.drop("dropped by preprocess_handler")
+        return []
+    ledger.records_analyzed += 1
+    return rows
+
+
+def run_segmented(records, to_rows, ledger: Ledger, batch_rows: int, handler, handler_input, segment_of):
+    from analyzer.readers.segment_rows import SegmentRowBuffer
+
+    buffer = SegmentRowBuffer(batch_rows)
+    for location, record, raw in records:
+        segment = segment_of(record)
+        rows = record_rows(location, record, raw, to_rows, ledger, handler, handler_input)
+        if rows:
+            ledger.segment_records[segment] += 1
+        for row in rows:
+            yield from buffer.push(row, location, segment)
+    yield from buffer.drain()
 
 
 def where(location: Location) -> str:

@@ -1,0 +1,291 @@
+"""A split data-quality job (split_by target-model or variant): one pass, one report set per segment.
+
+The profile is the usual single Spark job with a SegmentedProfile as the task state. Afterwards
+each segment gets what a plain job writes (statistics.json, constraints.json, with a baseline
+constraint_violations.json, report.html) under ``<output_path>/<segment directory>/``, and
+``<output_path>/segments.json`` indexes them. A monitoring run checks every segment against its own
+baseline: a split baseline run's output_path (a directory of ``<segment>/constraints.json`` and
+``<segment>/statistics.json``), or one constraints.json for all segments.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from analyzer.baseline import Baseline, BaselineError, load_baseline
+from analyzer.checks import run_checks
+from analyzer.cloudwatch import build_metrics, dimensions, metric_timestamp, write_metrics
+from analyzer.contract import JobConfig, opt_ml
+from analyzer.errors import ConfigError, InputError
+from analyzer.formats import CAPTURE, MERGE
+from analyzer.job import (
+    COMPLETED,
+    CONSTRAINTS_FILE,
+    MODEL_QUALITY,
+    REPORT_FILE,
+    STATISTICS_FILE,
+    VIOLATIONS_FILE,
+    JobResult,
+    completion_message,
+    excluded_features,
+    run_postprocessor,
+    write_reports,
+)
+from analyzer.profile.column import ProfileSettings
+from analyzer.profile.segmented import SegmentBaseline, SegmentedProfile
+from analyzer.profile_job import run_profile
+from analyzer.segments import UNKNOWN, SplitSpec, directory_name, segment_name, split_spec
+from analyzer.skip_policy import apply_skip_policy
+from analyzer.statistics import build_statistics
+from analyzer.suggest import SuggestSettings, suggest_constraints
+from analyzer.window import TimeWindow
+from analyzer.writers import remove_stale_temporaries, write_json
+
+log = logging.getLogger("monitor_analyzer.job")
+
+SEGMENTS_FILE = "segments.json"
+# Status of a segment in segments.json.
+BASELINED, CHECKED, NO_BASELINE, NO_TRAFFIC = "baselined", "checked", "no_baseline", "no_traffic"
+
+
+@dataclass
+class SplitBaselines:
+    """Either one baseline for every segment (``shared``) or one per segment, with the files each
+    came from (report.html draws the baseline beside the current data)."""
+
+    shared: Baseline | None = None
+    by_segment: dict[str, Baseline] = field(default_factory=dict)
+    files: dict[str, tuple[Path, Path | None]] = field(default_factory=dict)
+
+    def of(self, segment: str) -> Baseline | None:
+        return self.shared or self.by_segment.get(segment)
+
+
+def check_split(config: JobConfig) -> SplitSpec:
+    spec = split_spec(config.split_by, config.split_attribute)
+    if config.analysis_type == MODEL_QUALITY:
+        raise ConfigError(f"split_by {config.split_by} is for data-quality jobs, not {MODEL_QUALITY}")
+    if spec.steps and config.dataset_format.kind not in (CAPTURE, MERGE):
+        what = "split_by target-model" if config.split_by == "target-model" else "split_attribute"
+        raise ConfigError(
+            f"{what} reads capture records: dataset_format must be sagemakerCaptureJson or "
+            f"sagemakerMergeJson, not {config.dataset_format.kind}"
+        )
+    return spec
+
+
+def load_split_baselines(constraints: Path, statistics: Path | None) -> SplitBaselines:
+    """A directory: every ``<segment>/constraints.json`` in it (statistics beside it, or under the
+    same segment directory of a baseline_statistics directory). A file: one baseline for all."""
+    if not constraints.is_dir():
+        if statistics is not None and statistics.is_dir():
+            raise ConfigError(
+                f"baseline_statistics {statistics} is a directory but baseline_constraints {constraints} "
+                "is a file: give both as files, or both as a split baseline's output directory"
+            )
+        return SplitBaselines(shared=load_baseline(constraints, statistics))
+    if statistics is not None and not statistics.is_dir():
+        raise ConfigError(
+            f"baseline_constraints {constraints} is a directory (a split baseline) but baseline_statistics "
+            f"{statistics} is a file: give the split baseline's directory for both, or leave it out"
+        )
+    stats_root = statistics or constraints
+    baselines = SplitBaselines()
+    for directory in sorted(p for p in constraints.iterdir() if (p / CONSTRAINTS_FILE).is_file()):
+        segment = segment_name(directory.name)
+        stats = stats_root / directory.name / STATISTICS_FILE
+        stats_path = stats if stats.is_file() else None
+        baselines.by_segment[segment] = load_baseline(directory / CONSTRAINTS_FILE, stats_path)
+        baselines.files[segment] = (directory / CONSTRAINTS_FILE, stats_path)
+    if not baselines.by_segment:
+        raise BaselineError(
+            f"Baseline directory {constraints} holds no <segment>/{CONSTRAINTS_FILE}: give a split "
+            "baseline run's output_path, or a constraints.json file"
+        )
+    return baselines
+
+
+def with_domains(settings: ProfileSettings, baseline: Baseline) -> ProfileSettings:
+    return replace(settings, domains=tuple((f.name, f.domains) for f in baseline.features if f.domains))
+
+
+def segment_order(names) -> list[str]:
+    return sorted(names, key=lambda name: (name == UNKNOWN, name))
+
+
+def run_segmented_job(
+    config: JobConfig,
+    spark=None,
+    settings: ProfileSettings | None = None,
+    engine: str = "auto",
+    started: float | None = None,
+) -> JobResult:
+    started = started if started is not None else time.monotonic()
+    spec = check_split(config)
+    settings = settings or ProfileSettings()
+    baselines = None
+    feature_names: tuple[str, ...] = ()
+    per_segment: dict[str, SegmentBaseline] = {}
+    if config.baseline_constraints is not None:
+        baselines = load_split_baselines(config.baseline_constraints, config.baseline_statistics)
+        if baselines.shared is not None:
+            feature_names = tuple(baselines.shared.feature_names)
+            settings = with_domains(settings, baselines.shared)
+        per_segment = {
+            segment: SegmentBaseline(tuple(b.feature_names), with_domains(settings, b))
+            for segment, b in baselines.by_segment.items()
+        }
+        log.info(
+            "Monitoring %s against %s",
+            spec.dimension,
+            "one baseline" if baselines.shared else f"{len(per_segment)} segment baselines",
+        )
+    window = TimeWindow.of(config.start_time, config.end_time)
+    preprocessor = str(config.record_preprocessor_script) if config.record_preprocessor_script else None
+    profile = run_profile(
+        spark,
+        config.dataset_source,
+        config.dataset_format,
+        preprocessor,
+        settings,
+        feature_names=feature_names,
+        window=window,
+        engine=engine,
+        make_state=functools.partial(SegmentedProfile, settings, per_segment),
+        quarantine=config.quarantine,
+        split=spec,
+    )
+    ledger = profile.ledger
+    quarantine = apply_skip_policy(config, ledger, profile.item_count)
+    if profile.item_count == 0:
+        where = f" in the window {window}" if window else ""
+        raise InputError(
+            f"No records to analyze{where} under {config.dataset_source}: read {ledger.records_read}, "
+            f"dropped {ledger.records_dropped}, skipped {ledger.records_skipped}"
+        )
+    monitoring = baselines is not None
+    publish = monitoring and config.publish_cloudwatch_metrics
+    timestamp = metric_timestamp(config.metric_time, config.end_time)
+    index: dict[str, dict] = {}
+    statistics, constraints, violations, metrics, outputs = {}, {}, [], [], []
+    for segment in segment_order(profile.segments):
+        seg = profile.segments[segment]
+        baseline = baselines.of(segment) if monitoring else None
+        names = [c.name for c in seg.ordered_columns()]
+        excluded = excluded_features(config, baseline.feature_names if baseline else names)
+        for name in excluded:
+            seg.columns.pop(name, None)
+        statistics[segment] = build_statistics(seg)
+        constraints[segment] = suggest_constraints(
+            statistics[segment], SuggestSettings(config.categorical_drift_method)
+        )
+        documents = [(STATISTICS_FILE, statistics[segment]), (CONSTRAINTS_FILE, constraints[segment])]
+        found: list[dict] = []
+        status = BASELINED
+        if baseline is not None:
+            checked = run_checks(baseline, seg, excluded)
+            found = [v.to_dict() for v in checked.violations]
+            documents.append((VIOLATIONS_FILE, {"violations": found}))
+            violations.extend({**v, spec.dimension: segment} for v in found)
+            status = CHECKED
+            if publish:
+                dims = dimensions(config.endpoint_name, config.schedule_name)
+                dims.append({"Name": spec.dimension, "Value": segment})
+                metrics += build_metrics(baseline, seg, checked.drift, timestamp, dims, excluded)
+        elif monitoring:
+            status = NO_BASELINE
+            log.warning(
+                "%s %s has traffic but no baseline: its statistics and suggested constraints are written, "
+                "nothing is checked",
+                spec.dimension,
+                segment,
+            )
+        directory = directory_name(segment)
+        outputs += write_reports(segment_config(config, spec, segment, directory, baselines), documents, None)
+        index[segment] = {
+            "path": directory,
+            "item_count": seg.item_count,
+            "records": ledger.segment_records.get(segment, 0),
+            "violations": len(found),
+            "status": status,
+        }
+        log.info("%s %s: %d rows, %d violations", spec.dimension, segment, seg.item_count, len(found))
+    if monitoring:
+        for segment in segment_order(set(baselines.by_segment) - set(profile.segments)):
+            log.warning("%s %s has a baseline but no traffic in this run", spec.dimension, segment)
+            index[segment] = {
+                "path": None,
+                "item_count": 0,
+                "records": 0,
+                "violations": 0,
+                "status": NO_TRAFFIC,
+            }
+    outputs.append(
+        write_json(config.output_path / SEGMENTS_FILE, segments_document(config, spec, index, ledger))
+    )
+    if publish:
+        directory = config.cloudwatch_metrics_directory or opt_ml() / "output" / "metrics" / "cloudwatch"
+        path = write_metrics(directory, metrics)
+        log.info("Wrote %d CloudWatch metric records to %s", len(metrics), path)
+    if quarantine:
+        outputs.append(quarantine)
+    run_postprocessor(config)
+    seconds = time.monotonic() - started
+    log.info("Analysis of %d segment(s) finished in %.1f s", len(profile.segments), seconds)
+    message = completion_message(len(violations)) if monitoring else COMPLETED
+    return JobResult(
+        statistics,
+        constraints,
+        ledger,
+        message,
+        outputs,
+        seconds,
+        violations if monitoring else None,
+        metrics if publish else None,
+        segments=index,
+    )
+
+
+def segment_config(
+    config: JobConfig, spec: SplitSpec, segment: str, directory: str, baselines: SplitBaselines | None
+) -> JobConfig:
+    """The job as write_reports sees it for one segment: its directory, its baseline files, and the
+    segment in the report's title."""
+    path = config.output_path / directory
+    for name in (STATISTICS_FILE, CONSTRAINTS_FILE, VIOLATIONS_FILE, REPORT_FILE):
+        remove_stale_temporaries(path / name)
+    constraints = statistics = None
+    if baselines is not None and baselines.shared is not None:
+        constraints, statistics = config.baseline_constraints, config.baseline_statistics
+    elif baselines is not None and segment in baselines.files:
+        constraints, statistics = baselines.files[segment]
+    title = " — ".join(x for x in (config.endpoint_name, f"{spec.dimension} {segment}") if x)
+    return replace(
+        config,
+        output_path=path,
+        baseline_constraints=constraints,
+        baseline_statistics=statistics,
+        endpoint_name=title,
+    )
+
+
+def segments_document(config: JobConfig, spec: SplitSpec, index: dict[str, dict], ledger) -> dict:
+    document = {
+        "split_by": spec.kind,
+        "split_attribute": config.split_attribute
+        or (None if spec.kind == "variant" else "$." + ".".join(map(str, spec.steps))),
+        "dimension": spec.dimension,
+        "records_read": ledger.records_read,
+        "records_analyzed": ledger.records_analyzed,
+        "records_dropped": ledger.records_dropped,
+        "records_skipped": ledger.records_skipped,
+        "segments": index,
+    }
+    skipped = ledger.skipped_section()
+    if skipped is not None:
+        document["skipped"] = skipped
+    return document
