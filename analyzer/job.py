@@ -127,9 +127,9 @@ def run_job(
     )
     dims = dimensions(config.endpoint_name, config.schedule_name)
     analysis = analyze_dataset(config, profile, dataset, dims)
-    outputs = write_reports(config, analysis.documents, analysis.metrics) + (
-        [quarantine] if quarantine else []
-    )
+    outputs = write_reports(config, analysis.documents, analysis.metrics)
+    if quarantine:
+        outputs.append(quarantine)
     run_postprocessor(config)
     seconds = time.monotonic() - started
     log.info("Analysis finished in %.1f s", seconds)
