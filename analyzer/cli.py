@@ -10,9 +10,9 @@ import click
 
 from analyzer import contract
 from analyzer.cli_support import (
-    FORMAT_CHOICES,
     PREPROCESSOR_OPTION,
     baseline_file_option,
+    dataset_format_of,
     fail,
     input_options,
     skip_policy_options,
@@ -200,12 +200,7 @@ def run_from_flags(options: dict, **config) -> None:
     from analyzer.job import run_job
     from analyzer.spark import get_context
 
-    dataset_format = DatasetFormat(
-        kind=FORMAT_CHOICES[options["fmt"]],
-        header=options["header"],
-        output_columns_position=options["output_columns_position"].upper(),
-        capture_index_names=tuple(n.strip() for n in options["capture_index_names"].split(",") if n.strip()),
-    )
+    dataset_format = dataset_format_of(options)
     try:
         analyzer_settings = settings_from_flags(options)
     except ConfigError as e:

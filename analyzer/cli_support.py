@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from analyzer.contract import DEFAULT_MAX_SKIPPED_FRACTION
-from analyzer.formats import CAPTURE, CSV, JSON, MERGE, PARQUET
+from analyzer.formats import CAPTURE, CSV, JSON, MERGE, PARQUET, DatasetFormat
 
 FORMAT_CHOICES = {"csv": CSV, "json": JSON, "parquet": PARQUET, "capture": CAPTURE, "merged": MERGE}
 
@@ -93,6 +93,16 @@ def baseline_file_option(which: str, required: bool, help: str, dir_okay: bool =
 
 def capture_index_names(text: str) -> tuple[str, ...]:
     return tuple(n.strip() for n in text.split(",") if n.strip())
+
+
+def dataset_format_of(options: dict) -> DatasetFormat:
+    """The DatasetFormat that input_options() describe."""
+    return DatasetFormat(
+        kind=FORMAT_CHOICES[options["fmt"]],
+        header=options["header"],
+        output_columns_position=options["output_columns_position"].upper(),
+        capture_index_names=capture_index_names(options["capture_index_names"]),
+    )
 
 
 QUARANTINE_OPTION = click.option(

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-from analyzer.baseline import BaselineError, load_baseline, load_json
-from analyzer.checks import run_checks
-from analyzer.cloudwatch import build_metrics, dimensions, metric_timestamp, write_metrics
+from analyzer.analysis import (
+    CONSTRAINTS_FILE,
+    STATISTICS_FILE,
+    VIOLATIONS_FILE,
+    analyze_dataset,
+    resolve_dataset,
+)
+from analyzer.baseline import BaselineError, load_json
+from analyzer.cloudwatch import dimensions, write_metrics
 from analyzer.contract import JobConfig, opt_ml
 from analyzer.custom import hooks as custom
 from analyzer.errors import ConfigError, InputError, ScriptError
@@ -20,18 +26,12 @@ from analyzer.profile_job import run_profile
 from analyzer.report_html import render_report
 from analyzer.scripts import load_postprocessor, load_preprocessor
 from analyzer.segments import NO_SPLIT
-from analyzer.settings_record import override_thresholds, record_settings, resolve_settings
 from analyzer.skip_policy import apply_skip_policy, check_policy
-from analyzer.statistics import build_statistics
-from analyzer.suggest import SuggestSettings, suggest_constraints
 from analyzer.window import TimeWindow
 from analyzer.writers import remove_stale_temporaries, write_atomic, write_json
 
 log = logging.getLogger("monitor_analyzer.job")
 
-STATISTICS_FILE = "statistics.json"
-CONSTRAINTS_FILE = "constraints.json"
-VIOLATIONS_FILE = "constraint_violations.json"
 REPORT_FILE = "report.html"
 COMPLETED = "Completed: Job completed successfully with no violations."
 
@@ -77,22 +77,6 @@ def check_scope(config: JobConfig) -> None:
         )
 
 
-def excluded_features(config: JobConfig, names: list[str]) -> set[str]:
-    """exclude_features_attribute: feature names, or 0-based column indices into the feature list."""
-    excluded = set()
-    for item in config.exclude_features:
-        if item.isdigit() and item not in names:
-            index = int(item)
-            if index >= len(names):
-                raise ConfigError(
-                    f"exclude_features_attribute index {index} is beyond the {len(names)} features"
-                )
-            excluded.add(names[index])
-        else:
-            excluded.add(item)
-    return excluded
-
-
 def validate_scripts(config: JobConfig) -> None:
     """Fail before any data is read when a script is missing its handler (as the prebuilt image does)."""
     if config.record_preprocessor_script:
@@ -126,20 +110,48 @@ def run_job(
         from analyzer.quality_job import run_quality_job
 
         return run_quality_job(config, spark=spark, engine=engine, started=started)
-    baseline = None
-    explicit = dict(config.analyzer_settings)
-    analyzer_settings = resolve_settings(explicit, config.baseline_constraints)
-    settings = settings or analyzer_settings.profile_settings()
-    if config.baseline_constraints is not None:
-        baseline = load_baseline(config.baseline_constraints, config.baseline_statistics)
-        baseline.config = override_thresholds(baseline.config, explicit)
-        domains = tuple((f.name, f.domains) for f in baseline.features if f.domains)
-        settings = replace(settings or ProfileSettings(), domains=domains)
+    dataset = resolve_dataset(config, config.baseline_constraints, config.baseline_statistics, settings)
+    baseline = dataset.baseline
+    if baseline is not None:
         log.info(
             "Monitoring against baseline %s (%d features)",
             config.baseline_constraints,
             len(baseline.features),
         )
+    profile, quarantine = profile_dataset(
+        config,
+        spark,
+        engine,
+        feature_names=tuple(baseline.feature_names) if baseline else (),
+        make_state=custom.state_factory(config, dataset.profile),
+    )
+    dims = dimensions(config.endpoint_name, config.schedule_name)
+    analysis = analyze_dataset(config, profile, dataset, dims)
+    outputs = write_reports(config, analysis.documents, analysis.metrics)
+    if quarantine:
+        outputs.append(quarantine)
+    run_postprocessor(config)
+    seconds = time.monotonic() - started
+    log.info("Analysis finished in %.1f s", seconds)
+    violations = analysis.violations
+    message = COMPLETED if violations is None else completion_message(len(violations))
+    return JobResult(
+        analysis.statistics,
+        analysis.constraints,
+        profile.ledger,
+        message,
+        outputs,
+        seconds,
+        violations,
+        analysis.metrics,
+    )
+
+
+def profile_dataset(
+    config: JobConfig, spark, engine: str, feature_names: tuple[str, ...], make_state, split=None
+):
+    """The one pass over dataset_source, under the skip policy; the profile (a segmented one with
+    ``split``) and the quarantine file, if any."""
     window = TimeWindow.of(config.start_time, config.end_time)
     preprocessor = str(config.record_preprocessor_script) if config.record_preprocessor_script else None
     profile = run_profile(
@@ -147,12 +159,12 @@ def run_job(
         config.dataset_source,
         config.dataset_format,
         preprocessor,
-        settings,
-        feature_names=tuple(baseline.feature_names) if baseline else (),
+        feature_names=feature_names,
         window=window,
         engine=engine,
+        make_state=make_state,
         quarantine=config.quarantine,
-        make_state=custom.state_factory(config, settings),
+        split=split,
     )
     ledger = profile.ledger
     quarantine = apply_skip_policy(config, ledger, profile.item_count)
@@ -162,43 +174,7 @@ def run_job(
             f"No records to analyze{where} under {config.dataset_source}: read {ledger.records_read}, "
             f"dropped {ledger.records_dropped}, skipped {ledger.records_skipped}"
         )
-    names = [c.name for c in profile.ordered_columns()]
-    excluded = excluded_features(config, baseline.feature_names if baseline else names)
-    for name in excluded:
-        profile.columns.pop(name, None)
-    statistics = build_statistics(profile)
-    constraints = suggest_constraints(
-        statistics,
-        analyzer_settings.suggest_settings(
-            SuggestSettings(config.categorical_drift_method, config.numerical_drift_method)
-        ),
-    )
-    record_settings(constraints, analyzer_settings, explicit)
-    custom_results = custom.add_to_reports(profile, statistics, constraints, excluded)
-    documents = [(STATISTICS_FILE, statistics), (CONSTRAINTS_FILE, constraints)]
-    violations = metrics = None
-    message = COMPLETED
-    if baseline is not None:
-        checked = run_checks(baseline, profile, excluded)
-        violations = [v.to_dict() for v in checked.violations]
-        violations += custom.violations(config, baseline, custom_results, excluded)
-        documents.append((VIOLATIONS_FILE, {"violations": violations}))
-        message = completion_message(len(violations))
-        if config.publish_cloudwatch_metrics:
-            metrics = build_metrics(
-                baseline,
-                profile,
-                checked.drift,
-                metric_timestamp(config.metric_time, config.end_time),
-                dimensions(config.endpoint_name, config.schedule_name),
-                excluded,
-            )
-            metrics += custom.metrics(config, baseline, custom_results, metrics)
-    outputs = write_reports(config, documents, metrics) + ([quarantine] if quarantine else [])
-    run_postprocessor(config)
-    seconds = time.monotonic() - started
-    log.info("Analysis finished in %.1f s", seconds)
-    return JobResult(statistics, constraints, ledger, message, outputs, seconds, violations, metrics)
+    return profile, quarantine
 
 
 def write_reports(

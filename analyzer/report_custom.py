@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
+from analyzer.quality.constraints import SYMBOLS
 from analyzer.report_text import esc, fmt
-
-OPERATORS = {
-    "GreaterThanThreshold": ">",
-    "LessThanThreshold": "<",
-    "GreaterThanOrEqualToThreshold": "≥",
-    "LessThanOrEqualToThreshold": "≤",
-}
 
 
 def custom_values(statistics) -> dict[tuple[str | None, str], object]:
@@ -38,7 +32,7 @@ def custom_section(statistics, baseline_statistics, constraints) -> str:
     for c in items if isinstance(items, list) else []:
         if isinstance(c, dict):
             key = (c.get("feature"), str(c.get("metric")))
-            limits[key] = f"{OPERATORS.get(c.get('comparison_operator'), '?')} {fmt(c.get('threshold'))}"
+            limits[key] = f"{SYMBOLS.get(c.get('comparison_operator'), '?')} {fmt(c.get('threshold'))}"
     monitoring = baseline_statistics is not None
     rows = "".join(
         f"<tr><td>{esc(name, 200)}</td><td>{esc(feature, 200) if feature is not None else '(dataset)'}</td>"

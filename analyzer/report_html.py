@@ -9,6 +9,7 @@ inputs: the same documents give the same bytes.
 
 from __future__ import annotations
 
+from analyzer.quality.constraints import SYMBOLS
 from analyzer.report_charts import Curve, Series, categories_svg, curve_svg, distribution_svg
 from analyzer.report_custom import custom_section
 from analyzer.report_distributions import (
@@ -28,12 +29,6 @@ QUALITY_KEYS = {
     "binary_classification_metrics": "Binary classification",
     "multiclass_classification_metrics": "Multiclass classification",
     "regression_metrics": "Regression",
-}
-OPERATORS = {
-    "GreaterThanThreshold": ">",
-    "LessThanThreshold": "<",
-    "GreaterThanOrEqualToThreshold": "≥",
-    "LessThanOrEqualToThreshold": "≤",
 }
 MAX_MATRIX_CLASSES = 30
 MAX_SKIP_EXAMPLES = 20
@@ -396,7 +391,7 @@ def quality_section(statistics, constraints, checked: bool, violations, baseline
         rule = ""
         if limit:
             op = str(limit.get("comparison_operator"))
-            rule = f"{esc(OPERATORS.get(op, op), 60)} {fmt(limit.get('threshold'))}"
+            rule = f"{esc(SYMBOLS.get(op, op), 60)} {fmt(limit.get('threshold'))}"
         cells.append(f'<td class="n">{rule}</td>')
         css = ' class="violated"' if name in violated else ""
         rows.append(f'<tr id="{anchors[name]}"{css} data-metric="{esc(name, 300)}">{"".join(cells)}</tr>')

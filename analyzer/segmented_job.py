@@ -16,11 +16,12 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from analyzer.baseline import Baseline, BaselineError, load_baseline
-from analyzer.checks import run_checks
-from analyzer.cloudwatch import build_metrics, dimensions, metric_timestamp, write_metrics
+from analyzer.analysis import DatasetSettings, analyze_dataset, resolve_dataset
+from analyzer.baseline import BaselineError
+from analyzer.cloudwatch import dimensions, write_metrics
 from analyzer.contract import JobConfig, opt_ml
-from analyzer.errors import ConfigError, InputError
+from analyzer.custom import hooks as custom
+from analyzer.errors import ConfigError
 from analyzer.formats import CAPTURE, MERGE
 from analyzer.job import (
     COMPLETED,
@@ -31,18 +32,13 @@ from analyzer.job import (
     VIOLATIONS_FILE,
     JobResult,
     completion_message,
-    excluded_features,
+    profile_dataset,
     run_postprocessor,
     write_reports,
 )
 from analyzer.profile.column import ProfileSettings
 from analyzer.profile.segmented import SegmentBaseline, SegmentedProfile
-from analyzer.profile_job import run_profile
 from analyzer.segments import UNKNOWN, SplitSpec, directory_name, segment_name, split_spec
-from analyzer.skip_policy import apply_skip_policy
-from analyzer.statistics import build_statistics
-from analyzer.suggest import SuggestSettings, suggest_constraints
-from analyzer.window import TimeWindow
 from analyzer.writers import remove_stale_temporaries, write_json
 
 log = logging.getLogger("monitor_analyzer.job")
@@ -54,15 +50,17 @@ BASELINED, CHECKED, NO_BASELINE, NO_TRAFFIC = "baselined", "checked", "no_baseli
 
 @dataclass
 class SplitBaselines:
-    """Either one baseline for every segment (``shared``) or one per segment, with the files each
-    came from (report.html draws the baseline beside the current data)."""
+    """How each segment is analyzed: against one baseline for every segment (``shared``), against
+    its own (``by_segment``, with the files each came from: report.html draws the baseline beside
+    the current data), or with the job's knobs alone (``default``)."""
 
-    shared: Baseline | None = None
-    by_segment: dict[str, Baseline] = field(default_factory=dict)
+    default: DatasetSettings
+    shared: DatasetSettings | None = None
+    by_segment: dict[str, DatasetSettings] = field(default_factory=dict)
     files: dict[str, tuple[Path, Path | None]] = field(default_factory=dict)
 
-    def of(self, segment: str) -> Baseline | None:
-        return self.shared or self.by_segment.get(segment)
+    def of(self, segment: str) -> DatasetSettings:
+        return self.shared or self.by_segment.get(segment, self.default)
 
 
 def check_split(config: JobConfig) -> SplitSpec:
@@ -78,28 +76,35 @@ def check_split(config: JobConfig) -> SplitSpec:
     return spec
 
 
-def load_split_baselines(constraints: Path, statistics: Path | None) -> SplitBaselines:
+def load_split_baselines(config: JobConfig, settings: ProfileSettings | None) -> SplitBaselines:
     """A directory: every ``<segment>/constraints.json`` in it (statistics beside it, or under the
-    same segment directory of a baseline_statistics directory). A file: one baseline for all."""
+    same segment directory of a baseline_statistics directory), each segment profiled with the
+    settings its own baseline records. A file: one baseline for all."""
+    baselines = SplitBaselines(resolve_dataset(config, None, None, settings))
+    constraints, statistics = config.baseline_constraints, config.baseline_statistics
+    if constraints is None:
+        return baselines
     if not constraints.is_dir():
         if statistics is not None and statistics.is_dir():
             raise ConfigError(
                 f"baseline_statistics {statistics} is a directory but baseline_constraints {constraints} "
                 "is a file: give both as files, or both as a split baseline's output directory"
             )
-        return SplitBaselines(shared=load_baseline(constraints, statistics))
+        baselines.shared = resolve_dataset(config, constraints, statistics, settings)
+        return baselines
     if statistics is not None and not statistics.is_dir():
         raise ConfigError(
             f"baseline_constraints {constraints} is a directory (a split baseline) but baseline_statistics "
             f"{statistics} is a file: give the split baseline's directory for both, or leave it out"
         )
     stats_root = statistics or constraints
-    baselines = SplitBaselines()
     for directory in sorted(p for p in constraints.iterdir() if (p / CONSTRAINTS_FILE).is_file()):
         segment = segment_name(directory.name)
         stats = stats_root / directory.name / STATISTICS_FILE
         stats_path = stats if stats.is_file() else None
-        baselines.by_segment[segment] = load_baseline(directory / CONSTRAINTS_FILE, stats_path)
+        baselines.by_segment[segment] = resolve_dataset(
+            config, directory / CONSTRAINTS_FILE, stats_path, settings
+        )
         baselines.files[segment] = (directory / CONSTRAINTS_FILE, stats_path)
     if not baselines.by_segment:
         raise BaselineError(
@@ -107,10 +112,6 @@ def load_split_baselines(constraints: Path, statistics: Path | None) -> SplitBas
             "baseline run's output_path, or a constraints.json file"
         )
     return baselines
-
-
-def with_domains(settings: ProfileSettings, baseline: Baseline) -> ProfileSettings:
-    return replace(settings, domains=tuple((f.name, f.domains) for f in baseline.features if f.domains))
 
 
 def segment_order(names) -> list[str]:
@@ -126,76 +127,46 @@ def run_segmented_job(
 ) -> JobResult:
     started = started if started is not None else time.monotonic()
     spec = check_split(config)
-    settings = settings or ProfileSettings()
-    baselines = None
-    feature_names: tuple[str, ...] = ()
-    per_segment: dict[str, SegmentBaseline] = {}
-    if config.baseline_constraints is not None:
-        baselines = load_split_baselines(config.baseline_constraints, config.baseline_statistics)
-        if baselines.shared is not None:
-            feature_names = tuple(baselines.shared.feature_names)
-            settings = with_domains(settings, baselines.shared)
-        per_segment = {
-            segment: SegmentBaseline(tuple(b.feature_names), with_domains(settings, b))
-            for segment, b in baselines.by_segment.items()
-        }
+    baselines = load_split_baselines(config, settings)
+    monitoring = config.baseline_constraints is not None
+    shared = baselines.shared
+    if monitoring:
         log.info(
             "Monitoring %s against %s",
             spec.dimension,
-            "one baseline" if baselines.shared else f"{len(per_segment)} segment baselines",
+            "one baseline" if shared else f"{len(baselines.by_segment)} segment baselines",
         )
-    window = TimeWindow.of(config.start_time, config.end_time)
-    preprocessor = str(config.record_preprocessor_script) if config.record_preprocessor_script else None
-    profile = run_profile(
+    per_segment = {
+        segment: SegmentBaseline(tuple(d.baseline.feature_names), custom.state_factory(config, d.profile))
+        for segment, d in baselines.by_segment.items()
+    }
+    make_profile = custom.state_factory(config, (shared or baselines.default).profile)
+    profile, quarantine = profile_dataset(
+        config,
         spark,
-        config.dataset_source,
-        config.dataset_format,
-        preprocessor,
-        settings,
-        feature_names=feature_names,
-        window=window,
-        engine=engine,
-        make_state=functools.partial(SegmentedProfile, settings, per_segment),
-        quarantine=config.quarantine,
+        engine,
+        feature_names=tuple(shared.baseline.feature_names) if shared else (),
+        make_state=functools.partial(SegmentedProfile, make_profile, per_segment),
         split=spec,
     )
     ledger = profile.ledger
-    quarantine = apply_skip_policy(config, ledger, profile.item_count)
-    if profile.item_count == 0:
-        where = f" in the window {window}" if window else ""
-        raise InputError(
-            f"No records to analyze{where} under {config.dataset_source}: read {ledger.records_read}, "
-            f"dropped {ledger.records_dropped}, skipped {ledger.records_skipped}"
-        )
-    monitoring = baselines is not None
     publish = monitoring and config.publish_cloudwatch_metrics
-    timestamp = metric_timestamp(config.metric_time, config.end_time)
+    job_dims = dimensions(config.endpoint_name, config.schedule_name)
     index: dict[str, dict] = {}
     statistics, constraints, violations, metrics, outputs = {}, {}, [], [], []
     for segment in segment_order(profile.segments):
         seg = profile.segments[segment]
-        baseline = baselines.of(segment) if monitoring else None
-        names = [c.name for c in seg.ordered_columns()]
-        excluded = excluded_features(config, baseline.feature_names if baseline else names)
-        for name in excluded:
-            seg.columns.pop(name, None)
-        statistics[segment] = build_statistics(seg)
-        constraints[segment] = suggest_constraints(
-            statistics[segment], SuggestSettings(config.categorical_drift_method)
-        )
-        documents = [(STATISTICS_FILE, statistics[segment]), (CONSTRAINTS_FILE, constraints[segment])]
-        found: list[dict] = []
+        directory = directory_name(segment)
+        seg_config = segment_config(config, spec, segment, directory, baselines)
+        dims = [*job_dims, {"Name": spec.dimension, "Value": segment}]
+        analysis = analyze_dataset(seg_config, seg, baselines.of(segment), dims)
+        statistics[segment], constraints[segment] = analysis.statistics, analysis.constraints
+        found = analysis.violations or []
         status = BASELINED
-        if baseline is not None:
-            checked = run_checks(baseline, seg, excluded)
-            found = [v.to_dict() for v in checked.violations]
-            documents.append((VIOLATIONS_FILE, {"violations": found}))
+        if analysis.violations is not None:
             violations.extend({**v, spec.dimension: segment} for v in found)
+            metrics += analysis.metrics or []
             status = CHECKED
-            if publish:
-                dims = dimensions(config.endpoint_name, config.schedule_name)
-                dims.append({"Name": spec.dimension, "Value": segment})
-                metrics += build_metrics(baseline, seg, checked.drift, timestamp, dims, excluded)
         elif monitoring:
             status = NO_BASELINE
             log.warning(
@@ -204,8 +175,7 @@ def run_segmented_job(
                 spec.dimension,
                 segment,
             )
-        directory = directory_name(segment)
-        outputs += write_reports(segment_config(config, spec, segment, directory, baselines), documents, None)
+        outputs += write_reports(seg_config, analysis.documents, None)
         index[segment] = {
             "path": directory,
             "item_count": seg.item_count,
@@ -251,17 +221,17 @@ def run_segmented_job(
 
 
 def segment_config(
-    config: JobConfig, spec: SplitSpec, segment: str, directory: str, baselines: SplitBaselines | None
+    config: JobConfig, spec: SplitSpec, segment: str, directory: str, baselines: SplitBaselines
 ) -> JobConfig:
-    """The job as write_reports sees it for one segment: its directory, its baseline files, and the
-    segment in the report's title."""
+    """The job as one segment's analysis and reports see it: its directory, its baseline files, and
+    the segment in the report's title."""
     path = config.output_path / directory
     for name in (STATISTICS_FILE, CONSTRAINTS_FILE, VIOLATIONS_FILE, REPORT_FILE):
         remove_stale_temporaries(path / name)
     constraints = statistics = None
-    if baselines is not None and baselines.shared is not None:
+    if baselines.shared is not None:
         constraints, statistics = config.baseline_constraints, config.baseline_statistics
-    elif baselines is not None and segment in baselines.files:
+    elif segment in baselines.files:
         constraints, statistics = baselines.files[segment]
     title = " — ".join(x for x in (config.endpoint_name, f"{spec.dimension} {segment}") if x)
     return replace(

@@ -122,19 +122,33 @@ def polars_profile(root: Path) -> None:
             collected.get_column(name).value_counts()
 
 
-def timed_cli(*args: str) -> tuple[float, int]:
-    """Run the CLI in a fresh process (a scheduled job starts cold); wall seconds and the peak RSS of
+def timed_process(args: list[str], what: str, env: dict | None = None) -> tuple[float, int]:
+    """Run ``args`` in a fresh process (a scheduled job starts cold); wall seconds and the peak RSS of
     its whole process tree (the JVM and the Python workers included)."""
     start = time.perf_counter()
-    process = psutil.Popen([str(CLI), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = psutil.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     peak = 0
     while process.poll() is None:
         peak = max(peak, tree_rss(process))
         time.sleep(0.05)
     seconds = time.perf_counter() - start
     if process.returncode != 0:
-        raise RuntimeError(f"monitor-analyzer {args[0]} failed: {process.stderr.read().decode()[-2000:]}")
+        raise RuntimeError(f"{what} failed: {process.stderr.read().decode()[-2000:]}")
     return seconds, peak
+
+
+def timed_cli(*args: str) -> tuple[float, int]:
+    return timed_process([str(CLI), *args], f"monitor-analyzer {args[0]}")
+
+
+def baseline_args(baseline: Path) -> list[str]:
+    """The flags naming a baseline run's two files in ``baseline``."""
+    return [
+        "--baseline-statistics",
+        str(baseline / "statistics.json"),
+        "--baseline-constraints",
+        str(baseline / "constraints.json"),
+    ]
 
 
 def run_case(name: str, base: Path, current: Path, records: int, features: int, size_mb: float) -> dict:
@@ -150,10 +164,7 @@ def run_case(name: str, base: Path, current: Path, records: int, features: int, 
         *common,
         "--output",
         str(out / "monitor"),
-        "--baseline-statistics",
-        str(out / "baseline" / "statistics.json"),
-        "--baseline-constraints",
-        str(out / "baseline" / "constraints.json"),
+        *baseline_args(out / "baseline"),
         "--start-time",
         "2026-11-22T10:00:00Z",
         "--end-time",

@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
-import psutil
 
+from bench.capture_bench import timed_process
 from bench.results_file import append_result, bench_arguments
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,28 +43,10 @@ def make_csv(path: Path, records: int, columns: int, distinct: int, seed: int = 
             f.write("".join(",".join(f"v{v}" for v in row) + "\n" for row in block.tolist()))
 
 
-def tree_rss(process: psutil.Process) -> int:
-    try:
-        return process.memory_info().rss + sum(c.memory_info().rss for c in process.children(recursive=True))
-    except psutil.Error:
-        return 0
-
-
 def timed_baseline(dataset: Path, output: Path, top_k: int) -> tuple[float, int]:
-    """A fresh process, as a processing job starts; wall seconds and peak RSS of its process tree."""
     args = [sys.executable, "-m", "analyzer.cli", "baseline", "--dataset", str(dataset), "--header"]
     args += ["--output", str(output), "--categorical-top-k", str(top_k)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    start = time.perf_counter()
-    process = psutil.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    peak = 0
-    while process.poll() is None:
-        peak = max(peak, tree_rss(process))
-        time.sleep(0.05)
-    seconds = time.perf_counter() - start
-    if process.returncode != 0:
-        raise RuntimeError(f"baseline failed: {process.stderr.read().decode()[-2000:]}")
-    return seconds, peak
+    return timed_process(args, "baseline", env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
 def run(records: int, columns: int, distinct: int, repeat: int, workdir: Path) -> dict:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from bench.capture_bench import dataset, timed_cli
+from bench.capture_bench import baseline_args, dataset, timed_cli
 from bench.results_file import append_result, bench_arguments
 
 MODELS = ("churn-a.tar.gz", "fraud/b.tar.gz", "upsell-c.tar.gz")
@@ -84,10 +84,7 @@ def run_size(workdir: Path, records: int, features: int, repeat: int) -> dict:
             "--publish-cloudwatch", "--cloudwatch-dir", str(out / f"{name}-cw"), "--endpoint-name", "ep", *extra,
         ]  # fmt: skip
 
-    plain_baseline = [
-        "--baseline-statistics", str(out / "b1" / "statistics.json"),
-        "--baseline-constraints", str(out / "b1" / "constraints.json"),
-    ]  # fmt: skip
+    plain_baseline = baseline_args(out / "b1")
     split_baseline = ["--baseline-statistics", str(out / "b3"), "--baseline-constraints", str(out / "b3")]
     figures["monitor_plain"], figures["monitor_split"] = paired(
         repeat,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import subprocess
 
-from bench.capture_bench import CLI, dataset, timed_cli
+from bench.capture_bench import CLI, baseline_args, dataset, timed_cli
 from bench.results_file import append_result, bench_arguments
 
 
@@ -27,10 +27,7 @@ def validate_seconds(current, baseline, sample_mb: float) -> tuple[float, int]:
         str(current),
         "--format",
         "capture",
-        "--baseline-statistics",
-        str(baseline / "statistics.json"),
-        "--baseline-constraints",
-        str(baseline / "constraints.json"),
+        *baseline_args(baseline),
         "--sample-mb",
         str(sample_mb),
     )
@@ -57,10 +54,7 @@ def main() -> None:
             "capture",
             "--output",
             str(out / "monitor"),
-            "--baseline-statistics",
-            str(out / "baseline" / "statistics.json"),
-            "--baseline-constraints",
-            str(out / "baseline" / "constraints.json"),
+            *baseline_args(out / "baseline"),
         )
         runs = {}
         for sample_mb in args.sample_mb:

@@ -376,3 +376,152 @@ def test_cli_flags_take_a_split_baseline_directory(data, tmp_path):
     index = json.loads((tmp_path / "out" / "segments.json").read_text())["segments"]
     # Without baseline_statistics the statistics beside each constraints.json serve for drift.
     assert index[DRIFTED_MODEL]["violations"] == 1 and index[DOMAIN_MODEL]["violations"] == 1
+
+
+METRICS_SCRIPT = Path(__file__).resolve().parents[1] / "preprocessors" / "custom_metrics_example.py"
+NAMING = (  # the example's metrics name their features: the payload's two columns under those names
+    "def preprocess_handler(inference_record):\n"
+    "    income, comment = inference_record.endpoint_input.data.split(',')\n"
+    "    row = {'income': float(income)} if income else {}\n"
+    "    if comment:\n"
+    "        row['comment'] = comment\n"
+    "    return row\n"
+)
+COMMENTS = ["ok", "great product", "bad", "would buy again", ""]
+INCOME = {"a": 50.0, "b": 40.0}  # mean income per model; sd 30, so some incomes are negative
+
+
+def income_rows(rng: random.Random, model: str, n: int, shift: float = 0.0) -> list[dict]:
+    rows = []
+    for _ in range(n):
+        income = "" if rng.random() < 0.04 else f"{rng.gauss(INCOME[model] - shift, 30):.2f}"
+        rows.append({"income": income, "comment": rng.choice(COMMENTS)})
+    return rows
+
+
+def write_income_capture(root: Path, by_model: dict[str, list[dict]], rng: random.Random) -> Path:
+    stream = interleave(rng, by_model)
+    lines = [
+        capture_record(f"{r['income']},{r['comment']}", "0.5", iso(HOUR), event_id(rng), target_model=m)
+        for m, r in stream
+    ]
+    write_lines(capture_file(root, ENDPOINT, HOUR, HOUR, rng), lines)
+    return root
+
+
+def custom_reference(rows: list[dict]) -> dict:
+    """The example's three metrics by pandas over one model's generated rows."""
+    df = pd.DataFrame(rows).replace("", None)
+    income = pd.to_numeric(df["income"])
+    return {
+        "dataset": {"rows_with_missing_share": float(df.isna().any(axis=1).mean())},
+        "features": {
+            "income": {"negative_share": float((income < 0).sum() / income.notna().sum())},
+            "comment": {"mean_length": float(df["comment"].dropna().str.len().mean())},
+        },
+    }
+
+
+def test_custom_metrics_per_segment_with_violation_and_cloudwatch_record(tmp_path):
+    rng = random.Random(11)
+    pre = tmp_path / "pre.py"
+    pre.write_text(NAMING)
+    base = {m: income_rows(rng, m, 600) for m in INCOME}
+    current = {"a": income_rows(rng, "a", 500), "b": income_rows(rng, "b", 500, shift=40.0)}
+    write_income_capture(tmp_path / "base", base, rng)
+    write_income_capture(tmp_path / "current", current, rng)
+    common = dict(
+        split_by="target-model", record_preprocessor_script=pre, custom_metrics_script=METRICS_SCRIPT
+    )
+    baseline = run_job(config(tmp_path / "base", tmp_path / "baseline", **common), engine="local")
+    for model, rows in base.items():
+        expected = custom_reference(rows)
+        custom = baseline.statistics[model]["custom"]
+        assert custom["dataset"] == pytest.approx(expected["dataset"], abs=1e-15)
+        assert custom["features"]["income"] == pytest.approx(expected["features"]["income"], abs=1e-15)
+        assert custom["features"]["comment"] == pytest.approx(expected["features"]["comment"], rel=1e-12)
+        written = json.loads((tmp_path / "baseline" / model / "constraints.json").read_text())
+        assert {c["metric"] for c in written["custom_constraints"]} == {
+            "negative_share",
+            "mean_length",
+            "rows_with_missing_share",
+        }
+    monitor = config(
+        tmp_path / "current",
+        tmp_path / "monitor",
+        baseline_constraints=tmp_path / "baseline",
+        publish_cloudwatch_metrics=True,
+        cloudwatch_metrics_directory=tmp_path / "cw",
+        endpoint_name=ENDPOINT,
+        **common,
+    )
+    result = run_job(monitor, engine="local")
+    custom_violations = [v for v in result.violations if v["constraint_check_type"] == "custom_metric_check"]
+    assert [(v["TargetModel"], v["feature_name"], v["metric_name"]) for v in custom_violations] == [
+        ("b", "income", "negative_share")
+    ]
+    written = json.loads((tmp_path / "monitor" / "b" / "constraint_violations.json").read_text())
+    assert "custom_metric_check" in [v["constraint_check_type"] for v in written["violations"]]
+    records = [
+        r for r in read_metrics(tmp_path / "cw") if r["MetricName"] == "custom_metric_income_negative_share"
+    ]
+    by_model = {next(d["Value"] for d in r["Dimensions"] if d["Name"] == "TargetModel"): r for r in records}
+    assert set(by_model) == set(INCOME)
+    for model, rows in current.items():
+        expected = custom_reference(rows)["features"]["income"]["negative_share"]
+        assert by_model[model]["Value"] == pytest.approx(expected, abs=1e-15)
+        assert {"Name": "Endpoint", "Value": ENDPOINT} in by_model[model]["Dimensions"]
+
+
+SETTINGS = (("kll_sketch_size", 64), ("histogram_buckets", 20))
+
+
+def buckets(statistics: dict) -> list[int]:
+    return [
+        len(f["numerical_statistics"]["distribution"]["kll"]["buckets"])
+        for f in statistics["features"]
+        if "numerical_statistics" in f
+    ]
+
+
+def test_analyzer_settings_apply_to_every_segment_and_come_back_from_each_baseline(data, tmp_path):
+    tmp = data["tmp"]
+    baseline = run_job(
+        config(tmp / "base", tmp_path / "baseline", split_by="target-model", analyzer_settings=SETTINGS),
+        engine="local",
+    )
+    for model in MODELS:
+        assert buckets(baseline.statistics[model]) == [20, 20, 20]
+        written = json.loads((tmp_path / "baseline" / directory_name(model) / "constraints.json").read_text())
+        assert written["monitoring_config"]["analyzer_settings"] == dict(SETTINGS)
+        kll = features_by_name(baseline.statistics[model])["_c1"]["numerical_statistics"]["distribution"][
+            "kll"
+        ]
+        assert kll["sketch"]["parameters"]["k"] == 64.0
+    # One segment's baseline recorded other settings: that segment alone is profiled with them.
+    edited = tmp_path / "baseline" / directory_name(DOMAIN_MODEL) / "constraints.json"
+    document = json.loads(edited.read_text())
+    document["monitoring_config"]["analyzer_settings"]["histogram_buckets"] = 5
+    edited.write_text(json.dumps(document))
+    monitor = config(
+        tmp / "current",
+        tmp_path / "monitor",
+        split_by="target-model",
+        baseline_constraints=tmp_path / "baseline",
+    )
+    result = run_job(monitor, engine="local")
+    for model in MODELS:
+        expected = 5 if model == DOMAIN_MODEL else 20
+        assert buckets(result.statistics[model]) == [expected] * 3, model
+        recorded = result.constraints[model]["monitoring_config"]["analyzer_settings"]
+        assert recorded == {**dict(SETTINGS), "histogram_buckets": expected}
+
+
+def test_numerical_drift_method_reaches_every_segments_constraints(data, tmp_path):
+    job = config(
+        data["tmp"] / "base", tmp_path / "out", split_by="target-model", numerical_drift_method="PSI"
+    )
+    run_job(job, engine="local")
+    for model in MODELS:
+        written = json.loads((tmp_path / "out" / directory_name(model) / "constraints.json").read_text())
+        assert written["monitoring_config"]["distribution_constraints"]["numerical_drift_method"] == "PSI"

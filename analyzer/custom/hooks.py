@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analyzer.baseline import Baseline
-from analyzer.cloudwatch import dimensions, metric_timestamp
 from analyzer.custom import reports
 from analyzer.custom.definitions import load_definitions
 from analyzer.custom.state import CustomMetrics, Key
@@ -22,8 +21,7 @@ def script_of(config) -> str | None:
 
 
 def validate(config) -> None:
-    """Before any data is read: the script loads and defines valid metrics, the baseline's custom
-    constraints parse, and a baseline with custom constraints comes with the script that computes them."""
+    """Before any data is read: the script loads and defines valid metrics."""
     script = script_of(config)
     if script and config.analysis_type != "DATA_QUALITY":
         raise ConfigError(
@@ -34,29 +32,31 @@ def validate(config) -> None:
         probe = pickle.loads(pickle.dumps(CustomMetrics(script)))
         if probe.failure:
             raise ScriptError(probe.failure)
-    if config.analysis_type == "DATA_QUALITY" and config.baseline_constraints is not None:
-        path = Path(config.baseline_constraints)
-        if path.is_file() and reports.load_custom_constraints(path) and not script:
-            raise ConfigError(
-                f"{path} has {reports.CONSTRAINTS_KEY} but no custom_metrics_script (--metrics-script) "
-                "was given to compute them"
-            )
+
+
+def check_baseline(config, constraints: Path) -> None:
+    """A baseline's custom constraints parse, and come with the script that computes them."""
+    if reports.load_custom_constraints(constraints) and not script_of(config):
+        raise ConfigError(
+            f"{constraints} has {reports.CONSTRAINTS_KEY} but no custom_metrics_script (--metrics-script) "
+            "was given to compute them"
+        )
 
 
 @dataclass(frozen=True)
-class CustomProfileFactory:
-    """A fresh DatasetProfile with custom states per task (picklable: settings and a path)."""
+class ProfileFactory:
+    """A fresh DatasetProfile per task, with the custom states when there is a script (picklable:
+    settings and a path)."""
 
     settings: ProfileSettings
-    script: str
+    script: str | None = None
 
     def __call__(self) -> DatasetProfile:
-        return DatasetProfile(self.settings, custom=CustomMetrics(self.script))
+        return DatasetProfile(self.settings, custom=CustomMetrics(self.script) if self.script else None)
 
 
-def state_factory(config, settings: ProfileSettings | None) -> CustomProfileFactory | None:
-    script = script_of(config)
-    return CustomProfileFactory(settings or ProfileSettings(), script) if script else None
+def state_factory(config, settings: ProfileSettings) -> ProfileFactory:
+    return ProfileFactory(settings, script_of(config))
 
 
 def add_to_reports(
@@ -83,13 +83,11 @@ def violations(
     return reports.check(constraints, results, script_of(config), excluded)
 
 
-def metrics(config, baseline: Baseline, results: dict[Key, float] | None, existing: list[dict]) -> list[dict]:
-    """CloudWatch records, stamped and dimensioned as the job's ``existing`` feature records."""
+def metrics(
+    config, baseline: Baseline, results: dict[Key, float] | None, timestamp: str, dims: list[dict]
+) -> list[dict]:
+    """CloudWatch records, stamped and dimensioned as the data set's feature records."""
     if results is None or not baseline.config.emit_metrics:
         return []
-    timestamp = (
-        existing[0]["Timestamp"] if existing else metric_timestamp(config.metric_time, config.end_time)
-    )
-    dims = dimensions(config.endpoint_name, config.schedule_name)
     silenced = {f.name for f in baseline.features if not f.emit_metrics}
     return reports.cloudwatch_records(load_definitions(script_of(config)), results, timestamp, dims, silenced)

@@ -7,6 +7,7 @@ the ones a run over that segment's records alone would build. The ledger is the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,7 +15,6 @@ import pyarrow as pa
 
 from analyzer.batch import GROUND_TRUTH_SEGMENT, Batch, Column
 from analyzer.ledger import Ledger
-from analyzer.profile.column import ProfileSettings
 from analyzer.profile.dataset import DatasetProfile
 from analyzer.segments import UNKNOWN
 
@@ -22,15 +22,16 @@ from analyzer.segments import UNKNOWN
 @dataclass(frozen=True)
 class SegmentBaseline:
     """What a monitoring run reads a segment with: the baseline's feature names (positional columns
-    take them) and settings holding the baseline's domains."""
+    take them) and the factory of its profile (the baseline's settings and domains)."""
 
     feature_names: tuple[str, ...]
-    settings: ProfileSettings
+    make_profile: Callable[[], DatasetProfile]
 
 
 @dataclass
 class SegmentedProfile:
-    settings: ProfileSettings = field(default_factory=ProfileSettings)
+    # A segment's empty profile, unless its baseline has its own (both picklable: tasks make them).
+    make_profile: Callable[[], DatasetProfile] = DatasetProfile
     baselines: dict[str, SegmentBaseline] = field(default_factory=dict)
     segments: dict[str, DatasetProfile] = field(default_factory=dict)
     ledger: Ledger = field(default_factory=Ledger)
@@ -43,8 +44,7 @@ class SegmentedProfile:
         profile = self.segments.get(segment)
         if profile is None:
             baseline = self.baselines.get(segment)
-            settings = baseline.settings if baseline else self.settings
-            profile = self.segments[segment] = DatasetProfile(settings)
+            profile = self.segments[segment] = (baseline.make_profile if baseline else self.make_profile)()
         return profile
 
     def update(self, batch: Batch) -> None:

@@ -23,6 +23,12 @@ OPERATORS = {
     "GreaterThanOrEqualToThreshold": operator.ge,
     "LessThanOrEqualToThreshold": operator.le,
 }
+SYMBOLS = {  # how report.html writes each operator
+    GREATER: ">",
+    LESS: "<",
+    "GreaterThanOrEqualToThreshold": "≥",
+    "LessThanOrEqualToThreshold": "≤",
+}
 ERROR_METRICS = frozenset({"mae", "mse", "rmse", "false_positive_rate", "false_negative_rate"})
 # Which metrics get a suggested constraint. Best-constant-classifier values describe the data, not
 # the model, and curves and the confusion matrix are not single numbers.

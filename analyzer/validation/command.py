@@ -8,15 +8,13 @@ import sys
 import click
 
 from analyzer.cli_support import (
-    FORMAT_CHOICES,
     MAX_SKIPPED_OPTION,
     PREPROCESSOR_OPTION,
     baseline_file_option,
-    capture_index_names,
+    dataset_format_of,
     input_options,
     with_options,
 )
-from analyzer.formats import DatasetFormat
 from analyzer.validation.run import DEFAULT_SAMPLE_MB, ValidateRequest
 from analyzer.validation.run import validate as run_validate
 from analyzer.validation.text import render
@@ -49,12 +47,7 @@ def validate(**options) -> None:
 
     Exits 0 when the data would be analyzed without problems, 1 when an error or a warning was
     found, 2 on a usage error."""
-    dataset_format = DatasetFormat(
-        kind=FORMAT_CHOICES[options["fmt"]],
-        header=options["header"],
-        output_columns_position=options["output_columns_position"].upper(),
-        capture_index_names=capture_index_names(options["capture_index_names"]),
-    )
+    dataset_format = dataset_format_of(options)
     if not 0 <= options["max_skipped_fraction"] <= 1:
         raise click.BadParameter("must be a number in [0, 1]", param_hint="--max-skipped-fraction")
     request = ValidateRequest(
