@@ -314,3 +314,31 @@ def test_the_job_skips_latin1_capture_lines_instead_of_crashing(tmp_path):
     )  # fmt: skip
     assert result.ledger.skipped == {"not UTF-8": bad} and 0 < bad < 60
     assert check(data, capture_format()).records.skipped_by_reason == {"not UTF-8": bad}
+
+
+def load_demo_generator():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "make_example_data", ROOT / "examples" / "make_example_data.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_placement_shift_is_found_in_drifted_traffic(tmp_path):
+    """The demo's monitoring hour drifts on purpose (a type change, a shifted mean, text in a numeric
+    column, a new category): read with the outputs at the wrong end, validate must still see that
+    the other placement explains the columns far better, and that placement must not be flagged."""
+    import random
+
+    demo = load_demo_generator()
+    rng = random.Random(7)
+    train = demo.write_baseline(tmp_path, rng, 2000)
+    demo.write_capture(tmp_path, rng, 500)
+    baseline = build_baseline(tmp_path, train, DatasetFormat(CSV, header=True))
+    capture = tmp_path / "capture"
+    shifts = findings(check(capture, capture_format("END"), baseline), ERROR, "column shift")
+    assert len(shifts) == 1 and "output_columns_position=START" in shifts[0].fix, shifts
+    assert findings(check(capture, capture_format("START"), baseline), ERROR, "column shift") == []

@@ -11,7 +11,13 @@ from analyzer.profile.column import ColumnState
 from analyzer.readers.capture_reader import OUTPUT_PARTS
 from analyzer.readers.records import HANDLER_RAISED, HANDLER_RETURNED
 from analyzer.skip_policy import percent
-from analyzer.validation.alignment import MIN_GAIN, MIN_MATCH, alignment, find_shift, type_mismatches
+from analyzer.validation.alignment import (
+    MIN_GAIN,
+    MIN_PLACEMENT_MATCH,
+    alignment,
+    find_shift,
+    type_mismatches,
+)
 from analyzer.validation.capture_scan import CaptureScan
 from analyzer.validation.encodings import Detected
 from analyzer.validation.findings import ERROR, INFO, WARNING, ValidationReport
@@ -308,7 +314,11 @@ def shift_findings(
     if other is not None and placed is not None:
         position, columns = other
         alternative = alignment(baseline, columns)
-        if alternative is not None and alternative >= MIN_MATCH and alternative - placed >= MIN_GAIN:
+        if (
+            alternative is not None
+            and alternative >= MIN_PLACEMENT_MATCH
+            and alternative - placed >= MIN_GAIN
+        ):
             current = request.dataset_format.output_columns_position
             count = f"{plural(outputs, 'output column')} " if outputs else "the output columns "
             report.add(

@@ -20,6 +20,10 @@ from analyzer.profile.datatypes import InferredType, determine_type
 MAX_OFFSET = 3
 MIN_MATCH = 0.75  # mean similarity of the shifted pairs for a shift to be claimed
 MIN_GAIN = 0.3  # ... and how much better than the pairs as placed
+# The other output_columns_position is one named hypothesis, not a search over offsets, and the data
+# being validated may well have drifted (that is what monitoring is for): a majority of matching
+# columns is enough evidence there, as long as the gain over the placement as given is clear.
+MIN_PLACEMENT_MATCH = 0.5
 
 
 @dataclass(frozen=True)
