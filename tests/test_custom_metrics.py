@@ -443,3 +443,15 @@ def test_monitoring_config_switches_govern_custom_checks_and_records(tmp_path, b
     off.write_text(json.dumps(constraints))
     result = run_job(job(current.parent, tmp_path / "b", baseline_constraints=off), engine="local")
     assert result.violations == []
+
+
+def test_a_feature_the_data_lacks_gives_nan_and_a_warning(tmp_path, caplog):
+    data = tmp_path / "base" / "data.csv"
+    write_data(data, 500, seed=3, income_mean=50).drop(columns=["comment"]).to_csv(data, index=False)
+    with caplog.at_level("WARNING", logger="monitor_analyzer.custom"):
+        run_job(job(data.parent, tmp_path / "out"), engine="local")
+    custom = read(tmp_path / "out" / "statistics.json")["custom"]
+    assert custom["features"]["comment"] == {"mean_length": "NaN"}
+    assert [r.getMessage() for r in caplog.records] == [
+        "custom metrics of feature comment are NaN: the data has no column comment"
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,8 @@ from analyzer.custom.state import CustomMetrics, Key
 from analyzer.errors import ConfigError, ScriptError
 from analyzer.profile.column import ProfileSettings
 from analyzer.profile.dataset import DatasetProfile
+
+log = logging.getLogger("monitor_analyzer.custom")
 
 
 def script_of(config) -> str | None:
@@ -69,6 +72,9 @@ def add_to_reports(
     definitions = load_definitions(profile.custom.script)
     results = {k: v for k, v in profile.custom.results().items() if k[0] not in excluded}
     order = [f["name"] for f in statistics["features"]]
+    # A feature the data lacks (a typo, another data set's name) gives NaN: say why, once per feature.
+    for feature in sorted({k[0] for k in results if k[0] is not None and k[0] not in order}):
+        log.warning("custom metrics of feature %s are NaN: the data has no column %s", feature, feature)
     statistics[reports.CUSTOM_KEY] = reports.statistics_section(definitions, results, order)
     constraints[reports.CONSTRAINTS_KEY] = reports.suggest_constraints(definitions, results)
     return results
