@@ -17,6 +17,7 @@ from analyzer.cli_support import (
     input_options,
     skip_policy_options,
     with_options,
+    with_time_window,
 )
 from analyzer.drift.registry import CATEGORICAL, NUMERIC, method_names
 from analyzer.errors import AnalyzerError, ConfigError
@@ -269,12 +270,7 @@ def baseline(categorical_drift_method, numerical_drift_method, **options) -> Non
     "Baseline constraints.json; with --split-by, also a split baseline's output directory.",
     dir_okay=True,
 )
-@click.option(
-    "--start-time", default=None, help="Capture data: analyze records with inferenceTime >= this (ISO-8601)."
-)
-@click.option(
-    "--end-time", default=None, help="Capture data: analyze records with inferenceTime < this (ISO-8601)."
-)
+@with_time_window
 @click.option(
     "--exclude-features", default="", help="Comma-separated feature names or 0-based indices to leave out."
 )

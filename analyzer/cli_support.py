@@ -105,6 +105,26 @@ def dataset_format_of(options: dict) -> DatasetFormat:
     )
 
 
+def time_window_options() -> list:
+    """--start-time / --end-time: the capture records a windowed run reads (monitor and validate)."""
+    return [
+        click.option(
+            "--start-time",
+            default=None,
+            help="Capture data: analyze records with inferenceTime >= this (ISO-8601).",
+        ),
+        click.option(
+            "--end-time",
+            default=None,
+            help="Capture data: analyze records with inferenceTime < this (ISO-8601).",
+        ),
+    ]
+
+
+def with_time_window(command):
+    return with_options(command, time_window_options())
+
+
 QUARANTINE_OPTION = click.option(
     "--quarantine",
     is_flag=True,

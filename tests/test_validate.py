@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import textwrap
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ from analyzer.formats import CAPTURE, CSV, DatasetFormat
 from analyzer.job import run_job
 from analyzer.validation.findings import ERROR, INFO, WARNING
 from analyzer.validation.run import ValidateRequest, validate
+from analyzer.window import TimeWindow
 from tests.conftest import ROOT
 from tests.helpers_capture import capture_record
 
@@ -342,3 +344,89 @@ def test_placement_shift_is_found_in_drifted_traffic(tmp_path):
     shifts = findings(check(capture, capture_format("END"), baseline), ERROR, "column shift")
     assert len(shifts) == 1 and "output_columns_position=START" in shifts[0].fix, shifts
     assert findings(check(capture, capture_format("START"), baseline), ERROR, "column shift") == []
+
+
+# -- the time window of a monitoring run -----------------------------------------------------
+def times_in(data: Path) -> list[datetime]:
+    """Every record's inferenceTime, read straight from the lines (independent of the readers)."""
+    return [
+        datetime.fromisoformat(json.loads(line)["eventMetadata"]["inferenceTime"].replace("Z", "+00:00"))
+        for path in sorted(data.iterdir())
+        for line in path.read_text().splitlines()
+    ]
+
+
+def test_a_window_drops_what_a_windowed_monitoring_run_drops(tmp_path):
+    # Each file's records run from 10:00:00 to 10:06:39; the window keeps 10:02:00 up to 10:04:00.
+    data = write_capture(tmp_path / "capture", files=2, per_file=400, seed=23)
+    baseline = build_baseline(tmp_path, data, capture_format())
+    start, end = "2026-11-22T10:02:00Z", "2026-11-22T10:04:00Z"
+    window = TimeWindow.of(start, end)
+    inside = sum(window.start <= t < window.end for t in times_in(data))
+    assert 0 < inside < 800
+    report = check(data, capture_format(), baseline, window=window)
+    assert (report.records.read, report.records.analyzed, report.records.dropped) == (
+        800,
+        inside,
+        800 - inside,
+    )
+    reason = f"inferenceTime outside the window {window}"
+    assert report.records.dropped_by_reason == {reason: 800 - inside}
+    assert [(f.severity, f.problem) for f in report.findings] == [
+        (INFO, f"{800 - inside} records left out on purpose: {reason}")
+    ]
+    assert report.exit_code == 0
+    # The monitoring job over the same window analyzes the same records.
+    out = tmp_path / "monitored"
+    run_job(
+        JobConfig(
+            dataset_source=data,
+            dataset_format=capture_format(),
+            output_path=out,
+            baseline_statistics=baseline / "statistics.json",
+            baseline_constraints=baseline / "constraints.json",
+            start_time=start,
+            end_time=end,
+        ),
+        engine="local",
+    )
+    statistics = json.loads((out / "statistics.json").read_text())
+    assert statistics["dataset"]["item_count"] == report.records.analyzed
+    # Without the window every record is analyzed.
+    assert check(data, capture_format(), baseline).records.analyzed == 800
+
+
+def test_a_window_that_holds_no_sampled_record_is_a_warning_with_the_capture_range(tmp_path):
+    data = write_capture(tmp_path / "capture", files=2, per_file=400, seed=29)
+    baseline = build_baseline(tmp_path, data, capture_format())
+    times = times_in(data)
+    window = TimeWindow.of("2026-11-22T11:00:00Z", "2026-11-22T12:00:00Z")
+    assert not any(window.contains(t) for t in times)
+    report = check(data, capture_format(), baseline, window=window)
+    assert report.records.analyzed == 0 and report.records.dropped == 800
+    warnings = findings(report, WARNING, "no sampled record falls in the window")
+    assert len(warnings) == 1, report.findings
+    span = f"{min(times):%Y-%m-%dT%H:%M:%SZ}..{max(times):%Y-%m-%dT%H:%M:%SZ}"
+    assert span == "2026-11-22T10:00:00Z..2026-11-22T10:06:39Z"
+    assert warnings[0].fix == f"check start_time/end_time against the capture's inferenceTime range {span}"
+    assert "800 records outside it" in warnings[0].problem
+    # A sample is not the whole capture: no predicted job failure, and no comparison of empty columns.
+    assert findings(report, ERROR) == []
+    assert report.exit_code == 1
+
+
+def test_cli_window_flags(tmp_path):
+    data = write_capture(tmp_path / "capture", files=1, per_file=300, seed=31)
+    base = ["--dataset", data, "--format", "capture", "--json"]
+    inside = run_cli(*base, "--start-time", "2026-11-22T10:01:00Z", "--end-time", "2026-11-22T10:03:00Z")
+    assert inside.returncode == 0, inside.stderr
+    assert json.loads(inside.stdout)["records"]["analyzed"] == 120
+    outside = run_cli(*base, "--start-time", "2026-11-23T00:00:00Z")
+    assert outside.returncode == 1, outside.stderr
+    fixes = [f["fix"] for f in json.loads(outside.stdout)["findings"]]
+    assert "check start_time/end_time against the capture's inferenceTime range " in fixes[0]
+    reversed_window = run_cli(
+        *base, "--start-time", "2026-11-22T11:00:00Z", "--end-time", "2026-11-22T10:00:00Z"
+    )
+    assert reversed_window.returncode == 2
+    assert "must be before end_time" in reversed_window.stderr

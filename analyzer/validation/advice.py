@@ -21,6 +21,7 @@ from analyzer.validation.alignment import (
 from analyzer.validation.capture_scan import CaptureScan
 from analyzer.validation.encodings import Detected
 from analyzer.validation.findings import ERROR, INFO, WARNING, ValidationReport
+from analyzer.window import TimeWindow
 
 NO_FILES = (
     "point --dataset (dataset_source) at the directory the data is in; files starting with . or _ are ignored"
@@ -31,6 +32,7 @@ BAD_SCRIPT = "fix the script so that it imports and defines preprocess_handler(i
 NO_SCRIPT = "leave out the preprocessor (record_preprocessor_script) for Parquet data"
 JOB_FAILS = "fix the cause named; the job stops there before writing any report"
 MAX_EXAMPLES = 3
+WINDOW_DROP = "inferenceTime outside the window"
 MAX_TYPE_FINDINGS = 10
 
 SKIP_FIXES = {
@@ -142,13 +144,34 @@ def skip_findings(report: ValidationReport, ledger: Ledger, originals: dict[str,
             "fix the records above, or raise the threshold (environment key max_skipped_fraction, CLI "
             "--max-skipped-fraction; at most 1)",
         )
-    if read and ledger.records_analyzed == 0:
+    if read and ledger.records_analyzed == 0 and not outside_window(ledger.dropped):
         report.add(ERROR, "no record left to analyze: the job would fail", "", "see the findings above")
     for reason, count in sorted(ledger.dropped.items()):
         report.add(INFO, f"{plural(count, 'record')} left out on purpose: {reason}", "", "none needed")
 
 
 # -- capture payloads --------------------------------------------------------------------------
+def outside_window(dropped: dict[str, int]) -> int:
+    """Records the time window left out (the readers name the window in the reason)."""
+    return sum(n for reason, n in dropped.items() if reason.startswith(WINDOW_DROP))
+
+
+def window_findings(report: ValidationReport, window: TimeWindow | None) -> None:
+    """A window that holds none of the sampled records: a warning, not the job's failure, because the
+    records the sample did not reach may fall in it."""
+    records = report.records
+    if window is None or records.analyzed or not outside_window(records.dropped_by_reason):
+        return
+    capture = report.capture
+    span = f"{capture.first_time}..{capture.last_time}" if capture and capture.first_time else "(none)"
+    report.add(
+        WARNING,
+        f"no sampled record falls in the window {window}: {plural(outside_window(records.dropped_by_reason), 'record')} outside it",
+        "",
+        f"check start_time/end_time against the capture's inferenceTime range {span}",
+    )
+
+
 def capture_findings(report: ValidationReport, scan: CaptureScan) -> None:
     info = scan.info
     for name, part in info.parts.items():

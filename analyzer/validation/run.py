@@ -24,6 +24,7 @@ from analyzer.validation.capture_scan import CaptureScan
 from analyzer.validation.encodings import detect
 from analyzer.validation.findings import ERROR, ColumnInfo, FileInfo, Records, ValidationReport
 from analyzer.validation.sample import FileSample, choose_files, sample_file
+from analyzer.window import TimeWindow
 
 DEFAULT_SAMPLE_MB = 16.0
 
@@ -37,6 +38,7 @@ class ValidateRequest:
     baseline_constraints: Path | None = None
     sample_bytes: int = int(DEFAULT_SAMPLE_MB * 1e6)
     max_skipped_fraction: float = 0.01
+    window: TimeWindow | None = None  # the capture records a windowed monitoring run would read
 
 
 def validate(request: ValidateRequest) -> ValidationReport:
@@ -107,7 +109,8 @@ def examine(request: ValidateRequest, report: ValidationReport, files: list[Path
             scan.add_lines(sample.data, str(sample.path))
         report.capture = scan.result()
         advice.capture_findings(report, scan)
-    if baseline is not None:
+        advice.window_findings(report, request.window)
+    if baseline is not None and report.records.analyzed:
         other = None
         if request.dataset_format.is_capture and not request.preprocessor:
             flipped = "END" if request.dataset_format.output_columns_position == "START" else "START"
@@ -169,7 +172,9 @@ def read_profile(request: ValidateRequest, baseline: Baseline | None, splits: li
         names = tuple(baseline.feature_names)
         settings = ProfileSettings(domains=tuple((f.name, f.domains) for f in baseline.features if f.domains))
     preprocessor = str(request.preprocessor) if request.preprocessor else None
-    plan = make_read_plan([Path(s.path) for s in splits], request.dataset_format, preprocessor, names)
+    plan = make_read_plan(
+        [Path(s.path) for s in splits], request.dataset_format, preprocessor, names, request.window
+    )
     profile = DatasetProfile(settings)
 
     def make_state() -> DatasetProfile:
