@@ -243,19 +243,59 @@ def categorical_counts(feature: dict | None) -> list[tuple[str, float]] | None:
     return list(merged.items())
 
 
+@dataclass(frozen=True)
+class TopValues:
+    """``string_statistics.top_k``: the most frequent values of a column past the cardinality limit,
+    counts that are lower bounds at most ``error`` below the true ones."""
+
+    counts: list[tuple[str, float]]
+    k: int
+    error: float
+    present: float  # the side's values: the shares' denominator (the counters hold only some of them)
+
+
+def top_values(feature: dict | None) -> TopValues | None:
+    top = section(feature, "string_statistics", "top_k")
+    counts = categorical_counts({"string_statistics": {"distribution": {"categorical": top}}})
+    if not counts:
+        return None
+    present = number(section(feature, "string_statistics", "common", "num_present"))
+    if present is None or not math.isfinite(present) or present < sum(c for _, c in counts):
+        present = sum(c for _, c in counts)
+    k, error = number(section(top, "k")), number(section(top, "error"))
+    return TopValues(counts, int(k) if k else len(counts), error if error and error > 0 else 0.0, present)
+
+
+def topk_note(name: str, top: TopValues, shown: int) -> str:
+    bound = f"{fmt_count(top.error)} values ({top.error / top.present:.2%} of {fmt_count(top.present)})"
+    return (
+        f"{name}: the {shown} most frequent values kept by a top-k summary of {top.k} counters (more "
+        f"distinct values than the cardinality limit); each share is a lower bound, at most {bound} "
+        "below the true count"
+    )
+
+
+def fmt_count(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,g}"
+
+
 def categorical_chart(baseline: dict | None, current: dict | None) -> CategoricalChart | None:
     base, cur = categorical_counts(baseline), categorical_counts(current)
-    if base is None and cur is None:
+    base_top = top_values(baseline) if base is None else None
+    cur_top = top_values(current) if cur is None else None
+    if base is None and cur is None and base_top is None and cur_top is None:
         return None
-    base_freq = share(base)
-    cur_freq = share(cur)
+    base_freq = share(base) if base_top is None else share(base_top.counts, base_top.present)
+    cur_freq = share(cur) if cur_top is None else share(cur_top.counts, cur_top.present)
     labels = set(base_freq) | set(cur_freq)
     if not labels:
         return None
     ranked = sorted(labels, key=lambda v: (-max(base_freq.get(v, 0.0), cur_freq.get(v, 0.0)), v))
     shown, rest = ranked[:TOP_CATEGORIES], ranked[TOP_CATEGORIES:]
-    if len(rest) == 1:  # an "other" bar for a single value hides it for nothing
-        shown, rest = ranked, []
+    if len(rest) == 1 or base_top or cur_top:
+        # An "other" bar for a single value hides it for nothing; beside a top-k summary it would sum
+        # only the counters kept, not the values the summary let go.
+        shown, rest = (ranked, []) if len(rest) == 1 else (shown, [])
 
     def series(freq: dict[str, float], present: bool) -> tuple[float, ...] | None:
         if not present:
@@ -266,23 +306,28 @@ def categorical_chart(baseline: dict | None, current: dict | None) -> Categorica
         return tuple(values)
 
     notes = []
-    for name, counts, feature in (("baseline", base, baseline), ("current", cur, current)):
-        if counts is None and isinstance(feature, dict):
+    sides = (("baseline", base, base_top, baseline), ("current", cur, cur_top, current))
+    for name, counts, top, feature in sides:
+        if top is not None:
+            notes.append(topk_note(name, top, sum(v in dict(top.counts) for v in shown)))
+        elif counts is None and isinstance(feature, dict):
             why = "too many distinct values for a histogram" if not is_numeric(feature) else "numeric"
             notes.append(f"{name}: no categorical distribution ({why})")
+    # A value absent from a top-k summary may still be in the baseline: only an exact histogram says.
     new = tuple(base is not None and v not in base_freq for v in shown)
     return CategoricalChart(
         labels=tuple(shown) + ((f"other ({len(rest)} values)",) if rest else ()),
-        baseline=series(base_freq, base is not None),
-        current=series(cur_freq, cur is not None),
+        baseline=series(base_freq, base is not None or base_top is not None),
+        current=series(cur_freq, cur is not None or cur_top is not None),
         new=new + ((False,) if rest else ()),
         other=len(rest),
         notes=tuple(notes),
     )
 
 
-def share(counts: list[tuple[str, float]] | None) -> dict[str, float]:
+def share(counts: list[tuple[str, float]] | None, total: float | None = None) -> dict[str, float]:
+    """Each value's fraction of ``total`` (default: of the values counted)."""
     if not counts:
         return {}
-    total = sum(c for _, c in counts)
+    total = total or sum(c for _, c in counts)
     return {v: c / total for v, c in counts}

@@ -526,3 +526,101 @@ def test_multiclass_confusion_matrix_is_capped():
     assert "Confusion matrix (first 30 classes)" in html
     rows = [a for t, a in parser.attrs if t == "tr"]
     assert len(rows) == 2 + 1 + 30  # metrics header and row, matrix header, 30 of the 40 classes
+
+
+# -- top values of a column past the cardinality limit -------------------------------------------
+def heavy_and_tail(rng, heavy: dict[str, int], tail: str, distinct: int) -> list[str]:
+    """Twenty frequent values and ``distinct`` values seen twice each, shuffled: far more distinct
+    values than the categorical cardinality limit (1,000)."""
+    values = [v for v, n in heavy.items() for _ in range(n)] + [f"{tail}{i}" for i in range(distinct)] * 2
+    return [values[i] for i in rng.permutation(len(values))]
+
+
+def card_of(html: str, name: str) -> str:
+    start = html.index(f'data-feature="{name}"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_top_values_past_the_cardinality_limit_are_drawn_with_their_error_bound(tmp_path):
+    rng = np.random.default_rng(12)
+    names = [f"h{i:02d}" for i in range(20)]
+    base = heavy_and_tail(rng, {v: 300 - 10 * i for i, v in enumerate(names)}, "b", 3000)
+    cur = heavy_and_tail(rng, {v: 120 + 7 * i for i, v in enumerate(names)}, "c", 2000)
+    base_stats, base_out = profile(tmp_path, "base", {"id": base})
+    monitoring = {
+        "baseline_statistics": base_out / "statistics.json",
+        "baseline_constraints": base_out / "constraints.json",
+    }
+    cur_stats, cur_out = profile(tmp_path, "cur", {"id": cur}, **monitoring)
+    b, c = feature(base_stats, "id"), feature(cur_stats, "id")
+    assert "distribution" not in b["string_statistics"] and "top_k" in b["string_statistics"]
+    assert "distribution" not in c["string_statistics"] and "top_k" in c["string_statistics"]
+
+    chart = categorical_chart(b, c)
+    assert set(chart.labels) == set(names) and chart.other == 0 and not any(chart.new)
+    for side, values, stats in ((chart.baseline, base, b), (chart.current, cur, c)):
+        truth, error = Counter(values), stats["string_statistics"]["top_k"]["error"]
+        assert 0 < error < 100
+        for label, drawn in zip(chart.labels, side, strict=True):
+            # a lower bound on the true share, at most the error bound below it
+            assert (
+                truth[label] / len(values) - error / len(values) - 1e-12
+                <= drawn
+                <= truth[label] / len(values)
+            )
+    shown = [max(x, y) for x, y in zip(chart.baseline, chart.current, strict=True)]
+    assert shown == sorted(shown, reverse=True)
+
+    html = (cur_out / REPORT_FILE).read_text(encoding="utf-8")
+    card = card_of(html, "id")
+    assert "No distribution to draw" not in card and "no categorical distribution" not in card
+    assert card.count('data-series="baseline"') == 20 and card.count('data-series="current"') == 20
+    for label in names:
+        assert f">{label}</text>" in card
+    for name, stats, values in (("baseline", b, base), ("current", c, cur)):
+        error = stats["string_statistics"]["top_k"]["error"]
+        assert (
+            f"{name}: the 20 most frequent values kept by a top-k summary of 100 counters (more distinct "
+            f"values than the cardinality limit); each share is a lower bound, at most {error:,} values "
+            f"({error / len(values):.2%} of {len(values):,}) below the true count"
+        ) in card
+    # The most frequent value of each side has the longest bar of its series.
+    widths = {
+        series: [
+            float(w) for w in re.findall(rf'data-series="{series}" x="[^"]+" y="[^"]+" width="([^"]+)"', card)
+        ]
+        for series in ("baseline", "current")
+    }
+    assert chart.labels[int(np.argmax(widths["baseline"]))] == Counter(base).most_common(1)[0][0]
+    assert chart.labels[int(np.argmax(widths["current"]))] == Counter(cur).most_common(1)[0][0]
+    # Deterministic: the same inputs draw the same bytes.
+    rerun = tmp_path / "rerun"
+    run_job(
+        JobConfig(
+            dataset_source=tmp_path / "cur-data" / "data.csv",
+            dataset_format=CSV,
+            output_path=rerun,
+            **monitoring,
+        ),
+        engine="local",
+    )
+    assert (rerun / REPORT_FILE).read_bytes() == (cur_out / REPORT_FILE).read_bytes()
+
+
+def test_a_top_k_side_beside_an_exact_histogram():
+    exact = {"inferred_type": "String", "string_statistics": {"common": {"num_present": 10}, "distribution": {
+        "categorical": {"buckets": [{"value": "a", "count": 6}, {"value": "b", "count": 4}]}}}}  # fmt: skip
+    top = {"inferred_type": "String", "string_statistics": {"common": {"num_present": 1000}, "top_k": {
+        "k": 2, "error": 30, "buckets": [{"value": "c", "count": 500}, {"value": "a", "count": 100}]}}}  # fmt: skip
+    chart = categorical_chart(exact, top)
+    assert chart.labels == ("a", "c", "b") and chart.other == 0  # by the larger share of either side
+    assert chart.baseline == pytest.approx((0.6, 0.0, 0.4))
+    assert chart.current == pytest.approx((0.1, 0.5, 0.0))  # of the 1,000 present values, not of 600
+    assert chart.new == (False, True, False)  # the exact histogram says "c" was not in the baseline
+    assert chart.notes == (
+        "current: the 2 most frequent values kept by a top-k summary of 2 counters (more distinct values "
+        "than the cardinality limit); each share is a lower bound, at most 30 values (3.00% of 1,000) below "
+        "the true count",
+    )
+    reverse = categorical_chart(top, exact)
+    assert reverse.new == (False, False, False)  # a value missing from a top-k summary may be there
