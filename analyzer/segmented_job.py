@@ -39,6 +39,7 @@ from analyzer.job import (
 from analyzer.profile.column import ProfileSettings
 from analyzer.profile.segmented import SegmentBaseline, SegmentedProfile
 from analyzer.segments import UNKNOWN, SplitSpec, directory_name, segment_name, split_spec
+from analyzer.stale_segments import remove_stale_segments
 from analyzer.writers import remove_stale_temporaries, write_json
 
 log = logging.getLogger("monitor_analyzer.job")
@@ -194,15 +195,17 @@ def run_segmented_job(
                 "violations": 0,
                 "status": NO_TRAFFIC,
             }
-    outputs.append(
-        write_json(config.output_path / SEGMENTS_FILE, segments_document(config, spec, index, ledger))
-    )
     if publish:
         directory = config.cloudwatch_metrics_directory or opt_ml() / "output" / "metrics" / "cloudwatch"
         path = write_metrics(directory, metrics)
         log.info("Wrote %d CloudWatch metric records to %s", len(metrics), path)
     if quarantine:
         outputs.append(quarantine)
+    index_file = config.output_path / SEGMENTS_FILE
+    produced = {entry["path"] for entry in index.values() if entry["path"]}
+    remove_stale_segments(config.output_path, index_file, produced)  # before the index that names them goes
+    # Last: a segments.json names only folders that hold this run's complete reports.
+    outputs.append(write_json(index_file, segments_document(config, spec, index, ledger)))
     run_postprocessor(config)
     seconds = time.monotonic() - started
     log.info("Analysis of %d segment(s) finished in %.1f s", len(profile.segments), seconds)

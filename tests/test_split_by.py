@@ -525,3 +525,66 @@ def test_numerical_drift_method_reaches_every_segments_constraints(data, tmp_pat
     for model in MODELS:
         written = json.loads((tmp_path / "out" / directory_name(model) / "constraints.json").read_text())
         assert written["monitoring_config"]["distribution_constraints"]["numerical_drift_method"] == "PSI"
+
+
+def model_capture(root: Path, models: list[str], rng: random.Random) -> Path:
+    lines = [
+        capture_record(f"{i},{i % 7}", "0.5", iso(HOUR), event_id(rng), target_model=models[i % len(models)])
+        for i in range(60 * len(models))
+    ]
+    write_lines(root / "f.jsonl", lines)
+    return root
+
+
+REPORTS = ("statistics.json", "constraints.json", "constraint_violations.json", "report.html")
+
+
+def test_a_new_split_run_removes_only_the_earlier_runs_segment_reports(tmp_path):
+    rng = random.Random(13)
+    out = tmp_path / "out"
+    earlier = ["gone-a", "gone/b", "kept", "shared"]
+    first = run_job(config(model_capture(tmp_path / "one", earlier, rng), out, split_by="target-model"))
+    assert set(first.segments) == set(earlier)
+    folders = {m: out / directory_name(m) for m in earlier}
+    assert folders["gone/b"].name == "gone%2Fb"
+    # What the earlier run did not write: a user's note beside the reports, a quarantine left in a
+    # folder, a killed writer's temporary, a folder segments.json never listed, and a file outside.
+    (folders["kept"] / "notes.txt").write_text("mine")
+    (folders["gone-a"] / "quarantine").mkdir()
+    (folders["gone-a"] / "quarantine" / "skipped.jsonl").write_text("{}\n")
+    (folders["gone-a"] / ".report.html.tmp123").write_text("half")
+    (out / "unlisted").mkdir()
+    (out / "unlisted" / "statistics.json").write_text("{}")
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "statistics.json").write_text("{}")
+    index = json.loads((out / "segments.json").read_text())
+    index["segments"]["forged"] = {"path": "../victim", "status": "baselined"}
+    index["segments"]["absolute"] = {"path": str(victim), "status": "baselined"}
+    (out / "segments.json").write_text(json.dumps(index))
+
+    second = run_job(
+        config(model_capture(tmp_path / "two", ["shared", "new"], rng), out, split_by="target-model")
+    )
+    assert set(second.segments) == {"shared", "new"}
+    assert not folders["gone-a"].exists() and not folders["gone/b"].exists()
+    assert sorted(p.name for p in folders["kept"].iterdir()) == ["notes.txt"]
+    for name in REPORTS[:2]:  # a baseline run writes statistics and constraints
+        assert (out / "shared" / name).is_file() and (out / "new" / name).is_file()
+    assert json.loads((out / "shared" / "statistics.json").read_text()) == second.statistics["shared"]
+    assert (out / "unlisted" / "statistics.json").read_text() == "{}"
+    assert (victim / "statistics.json").read_text() == "{}"
+    document = json.loads((out / "segments.json").read_text())
+    assert {s: e["path"] for s, e in document["segments"].items()} == {"new": "new", "shared": "shared"}
+    assert sorted(p.name for p in out.iterdir()) == ["kept", "new", "segments.json", "shared", "unlisted"]
+    assert not [p for p in out.rglob(".*")]  # no temporaries: segments.json went through write_atomic
+
+
+def test_a_damaged_earlier_index_removes_nothing(tmp_path):
+    rng = random.Random(14)
+    out = tmp_path / "out"
+    run_job(config(model_capture(tmp_path / "one", ["x", "y"], rng), out, split_by="target-model"))
+    (out / "segments.json").write_text('{"segments": {"x": ')
+    run_job(config(model_capture(tmp_path / "two", ["y"], rng), out, split_by="target-model"))
+    assert (out / "x" / "statistics.json").is_file()
+    assert list(json.loads((out / "segments.json").read_text())["segments"]) == ["y"]
