@@ -13,6 +13,7 @@ from pathlib import PurePath
 from urllib.parse import quote, unquote
 
 from analyzer.errors import ConfigError
+from analyzer.jsonpath import jsonpath_steps
 
 NO_SPLIT, TARGET_MODEL, VARIANT = "none", "target-model", "variant"
 SPLIT_CHOICES = (NO_SPLIT, TARGET_MODEL, VARIANT)
@@ -22,7 +23,6 @@ DEFAULT_TARGET_MODEL_PATH = "$.eventMetadata.targetModel"
 UNKNOWN = "_unknown"
 DIMENSIONS = {TARGET_MODEL: "TargetModel", VARIANT: "Variant"}
 
-_STEP = re.compile(r"\.([^.\[\]'\"]+)|\[(\d+)\]|\[(['\"])(.*?)\3\]")
 _HOUR = re.compile(r"\d{4}/\d{2}/\d{2}/\d{2}")
 
 
@@ -57,18 +57,7 @@ def parse_path(path: str) -> tuple[str | int, ...]:
     text = path.strip()
     if not text.startswith("$") or text == "$":
         raise ConfigError(f"split_attribute {path!r} must be a JSONPath into the capture record, e.g. $.a.b")
-    steps: list[str | int] = []
-    rest = text[1:]
-    while rest:
-        step = _STEP.match(rest)
-        if step is None:
-            raise ConfigError(
-                f"split_attribute {path!r} is not supported: use $.key, $.key.sub, $['key'] and $.key[0] steps"
-            )
-        key, index, _, quoted = step.groups()
-        steps.append(int(index) if index is not None else key if key is not None else quoted)
-        rest = rest[step.end() :]
-    return tuple(steps)
+    return jsonpath_steps(text, f"split_attribute {path!r}")
 
 
 def split_spec(split_by: str, split_attribute: str | None) -> SplitSpec | None:

@@ -7,11 +7,11 @@ index as a string (``"0"``), or a JSONPath (``$.predictions[0].score``) into a J
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 from analyzer.batch import GROUND_TRUTH, GROUND_TRUTH_SEGMENT, Column
 from analyzer.errors import ConfigError
+from analyzer.jsonpath import jsonpath_steps
 
 REGRESSION = "Regression"
 BINARY = "BinaryClassification"
@@ -92,27 +92,17 @@ class QualitySpec:
         return self
 
 
-_JSONPATH_STEP = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]|\[(['\"])(.*?)\3\]")
-
-
 def jsonpath_name(path: str) -> str | None:
     """``$.a.b[0]`` / ``$['a b']`` as the flattened column name (``a.b[0]``, ``a b``); None if not one."""
     text = path.strip()
     if not text.startswith("$"):
         return None
-    name, rest = "", text[1:]
-    while rest:
-        step = _JSONPATH_STEP.match(rest)
-        if step is None:
-            raise ConfigError(
-                f"JSONPath {path!r} is not supported: use $.key, $.key.sub, $['key'] and $.key[0] steps"
-            )
-        key, index, _, quoted = step.groups()
-        if index is not None:
-            name += f"[{index}]"
+    name = ""
+    for step in jsonpath_steps(text, f"JSONPath {path!r}"):
+        if isinstance(step, int):
+            name += f"[{step}]"
         else:
-            name += ("." if name else "") + (key if key is not None else quoted)
-        rest = rest[step.end() :]
+            name += ("." if name else "") + step
     return name
 
 
