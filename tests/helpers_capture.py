@@ -32,15 +32,18 @@ def capture_record(
     output_content_type: str = "text/csv; charset=utf-8",
     invocation_source: str | None = None,
     target_model: str | None = None,
+    input_encoding: str = "CSV",
+    input_content_type: str = "text/csv",
+    **extra,
 ) -> str:
     """One capture line: the shape of the real example in §2.1 (compact JSON, content types included)."""
     capture = {}
     if input_csv is not None:
         capture["endpointInput"] = {
-            "observedContentType": "text/csv",
+            "observedContentType": input_content_type,
             "mode": "INPUT",
             "data": input_csv,
-            "encoding": "CSV",
+            "encoding": input_encoding,
         }
     if output_csv is not None:
         capture["endpointOutput"] = {
@@ -56,7 +59,7 @@ def capture_record(
         metadata["invocationSource"] = invocation_source
     if target_model is not None:  # where split_by target-model looks by default
         metadata["targetModel"] = target_model
-    document = {"captureData": capture, "eventMetadata": metadata, "eventVersion": "0"}
+    document = {"captureData": capture, "eventMetadata": metadata, "eventVersion": "0", **extra}
     return json.dumps(document, separators=(",", ":"))
 
 

@@ -40,6 +40,7 @@ from analyzer.profile_job import run_profile
 from analyzer.statistics import build_statistics
 from analyzer.window import TimeWindow
 from tests.conftest import ROOT
+from tests.helpers_capture import capture_record
 
 HEADER = parse_dataset_format('{"csv": {"header": true}}')
 NO_HEADER = parse_dataset_format('{"csv": {"header": false}}')
@@ -111,23 +112,16 @@ def capture(
     when: str | None = None,
     **extra,
 ) -> str:
-    parts = {
-        "endpointOutput": {
-            "observedContentType": "text/csv",
-            "mode": "OUTPUT",
-            "data": output,
-            "encoding": "CSV",
-        }
-    }
-    if inputs is not None:
-        parts["endpointInput"] = {
-            "observedContentType": content_type,
-            "mode": "INPUT",
-            "data": inputs,
-            "encoding": encoding,
-        }
-    metadata = {"eventId": "e", **({"inferenceTime": when} if when else {})}
-    return json.dumps({"captureData": parts, "eventMetadata": metadata, "eventVersion": "0", **extra})
+    return capture_record(
+        inputs,
+        output,
+        when,
+        "e",
+        output_content_type="text/csv",
+        input_encoding=encoding,
+        input_content_type=content_type,
+        **extra,
+    )
 
 
 def lines(*items: str) -> str:
@@ -535,7 +529,7 @@ CASES = [
         CAPTURE,
         {
             "c.jsonl": lines(
-                GOOD_CAPTURES[0], capture("1,2").replace('"data": "1,2"', '"data": 12'), GOOD_CAPTURES[1]
+                GOOD_CAPTURES[0], capture("1,2").replace('"data":"1,2"', '"data":12'), GOOD_CAPTURES[1]
             )
         },
         Counts(

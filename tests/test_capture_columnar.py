@@ -21,6 +21,7 @@ from analyzer.sources import Split, plan_splits, read_split
 from analyzer.statistics import build_statistics
 from analyzer.window import TimeWindow
 from tests.helpers_capture import capture_record
+from tests.helpers_readers import paths_agree
 
 
 def record(features: list[str], output: str, when: str | None, shadow: bool = False) -> str:
@@ -78,15 +79,8 @@ def window_plan(position: str = "START") -> ReadPlan:
     )
 
 
-def both_paths(split: Split, plan: ReadPlan) -> tuple[tuple[dict, Ledger], tuple[dict, Ledger]]:
-    def run(reader):
-        profile = DatasetProfile()
-        profile.ledger.keep_raw = True
-        for batch in reader(split, plan, profile.ledger):
-            profile.update(batch)
-        return build_statistics(profile), profile.ledger
-
-    return run(read), run(read_records)
+def agreeing_paths(split: Split, plan: ReadPlan) -> tuple[dict, Ledger]:
+    return paths_agree(read, read_records, split, plan)
 
 
 @pytest.mark.parametrize("position", ["START", "END"])
@@ -96,9 +90,7 @@ def test_columnar_equals_record_reader(tmp_path, position):
     split, plan = whole(path), window_plan(position)
     columnar, aside = read_fast(split, read_split(split), plan)  # the fast path applies
     assert columnar.batch is not None and aside == []
-    (fast, fast_ledger), (slow, slow_ledger) = both_paths(split, plan)
-    assert fast == slow
-    assert fast_ledger == slow_ledger
+    fast, fast_ledger = agreeing_paths(split, plan)
     assert fast_ledger.records_read == 3000
     assert [f["name"] for f in fast["features"]][:4] == ["label", "f0", "f1", "f2"]
 
@@ -160,9 +152,7 @@ def test_a_skipped_line_is_set_aside_and_the_split_stays_columnar(tmp_path, kind
     # A byte order mark opening the file is no damage: read_split strips it.
     expected = [1, 2, 3, 151, 152, 400][kind == "byte order mark mid-file" :]
     assert [location.line for location, _ in aside] == expected
-    (fast, fast_ledger), (slow, slow_ledger) = both_paths(split, plan)
-    assert fast == slow
-    assert fast_ledger == slow_ledger
+    fast, fast_ledger = agreeing_paths(split, plan)
     assert fast_ledger.records_read == 400
     assert fast_ledger.records_skipped + fast_ledger.records_dropped >= len(expected)
 
@@ -175,9 +165,7 @@ def test_a_set_aside_line_with_rows_declines_the_split(tmp_path, kind):
     split, plan = whole(path), window_plan()
     with pytest.raises(Declined):
         read_fast(split, read_split(split), plan)
-    (fast, fast_ledger), (slow, slow_ledger) = both_paths(split, plan)
-    assert fast == slow
-    assert fast_ledger == slow_ledger
+    fast, fast_ledger = agreeing_paths(split, plan)
     assert fast_ledger.records_read == 8
     assert fast_ledger.records_read == (
         fast_ledger.records_analyzed + fast_ledger.records_dropped + fast_ledger.records_skipped
@@ -200,9 +188,7 @@ def test_damaged_lines_at_random_positions_across_splits(tmp_path):
     plan = window_plan()
     for split in splits:
         read_fast(split, read_split(split), plan)  # never declined
-        (fast, fast_ledger), (slow, slow_ledger) = both_paths(split, plan)
-        assert fast == slow
-        assert fast_ledger == slow_ledger
+        fast, fast_ledger = agreeing_paths(split, plan)
 
 
 def test_a_split_of_nothing_but_bad_lines(tmp_path):
@@ -212,9 +198,7 @@ def test_a_split_of_nothing_but_bad_lines(tmp_path):
     split, plan = whole(path), window_plan()
     with pytest.raises(Declined):  # mostly set-aside lines: cheaper to read record by record
         read_fast(split, read_split(split), plan)
-    (fast, fast_ledger), (slow, slow_ledger) = both_paths(split, plan)
-    assert fast == slow
-    assert fast_ledger == slow_ledger
+    fast, fast_ledger = agreeing_paths(split, plan)
     assert fast_ledger.records_read == len(SKIPPED)
     assert fast_ledger.records_analyzed == 0
 
@@ -226,9 +210,7 @@ def test_a_split_of_a_few_lines_all_bad_stays_columnar(tmp_path):
     split, plan = whole(path), window_plan()
     columnar, aside = read_fast(split, read_split(split), plan)
     assert columnar.batch is None and [location.line for location, _ in aside] == [1, 3, 4]
-    (fast, fast_ledger), (slow, slow_ledger) = both_paths(split, plan)
-    assert fast == slow
-    assert fast_ledger == slow_ledger
+    fast, fast_ledger = agreeing_paths(split, plan)
     assert (fast_ledger.records_read, fast_ledger.records_skipped) == (3, 3)
 
 
@@ -239,7 +221,5 @@ def test_many_lines_pyarrow_rejects_decline_the_split(tmp_path):
     split, plan = whole(path), window_plan()
     with pytest.raises(Declined):
         read_fast(split, read_split(split), plan)
-    (fast, fast_ledger), (slow, slow_ledger) = both_paths(split, plan)
-    assert fast == slow
-    assert fast_ledger == slow_ledger
+    fast, fast_ledger = agreeing_paths(split, plan)
     assert fast_ledger.records_skipped == 200

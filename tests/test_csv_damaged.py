@@ -14,11 +14,10 @@ import pytest
 
 from analyzer.formats import CSV, DatasetFormat
 from analyzer.ledger import Ledger
-from analyzer.profile.dataset import DatasetProfile
 from analyzer.readers import csv_reader
 from analyzer.readers.plan import ReadPlan
 from analyzer.sources import Split, plan_splits
-from analyzer.statistics import build_statistics
+from tests.helpers_readers import paths_agree
 
 NAMES = ["n", "x", "word", "mixed"]
 
@@ -50,15 +49,8 @@ def plan_for(path, header: bool) -> ReadPlan:
     return ReadPlan(fmt, csv_width=len(NAMES), quarantine=True)
 
 
-def both_paths(split: Split, plan: ReadPlan) -> tuple[tuple[dict, Ledger], tuple[dict, Ledger]]:
-    def run(reader):
-        profile = DatasetProfile()
-        profile.ledger.keep_raw = True
-        for batch in reader(split, plan, profile.ledger):
-            profile.update(batch)
-        return build_statistics(profile), profile.ledger
-
-    return run(csv_reader.read), run(csv_reader._read_records)
+def agreeing_paths(split: Split, plan: ReadPlan) -> tuple[dict, Ledger]:
+    return paths_agree(csv_reader.read, csv_reader._read_records, split, plan)
 
 
 def write(path, header: bool, lines: list[bytes], crlf: bool = False) -> None:
@@ -83,9 +75,7 @@ def test_damaged_lines_first_last_and_consecutive(tmp_path, kind, header):
     write(path, header, lines, crlf=kind == "not UTF-8")
     split, plan = whole(path), plan_for(path, header)
     csv_reader._read_fast(split, plan, Ledger())  # the fast path takes the split
-    (fast, fast_ledger), (slow, slow_ledger) = both_paths(split, plan)
-    assert fast == slow
-    assert fast_ledger == slow_ledger
+    fast, fast_ledger = agreeing_paths(split, plan)
     assert fast_ledger.records_skipped == 5
     first = 2 if header else 1
     assert [e.location.line for e in fast_ledger.examples] == [first + p for p in (0, 1, 2, 120, 299)]
@@ -104,9 +94,7 @@ def test_damaged_lines_at_random_positions_across_splits(tmp_path):
     plan = plan_for(path, False)
     for split in splits:
         csv_reader._read_fast(split, plan, Ledger())
-        (fast, fast_ledger), (slow, slow_ledger) = both_paths(split, plan)
-        assert fast == slow
-        assert fast_ledger == slow_ledger
+        fast, fast_ledger = agreeing_paths(split, plan)
 
 
 def test_a_split_of_nothing_but_bad_lines(tmp_path):
@@ -114,7 +102,5 @@ def test_a_split_of_nothing_but_bad_lines(tmp_path):
     write(path, True, [DAMAGED[k] for k in sorted(DAMAGED)] + [b"", b"\xe9"])
     split, plan = whole(path), plan_for(path, True)
     assert csv_reader._read_fast(split, plan, Ledger()) is None
-    (fast, fast_ledger), (slow, slow_ledger) = both_paths(split, plan)
-    assert fast == slow
-    assert fast_ledger == slow_ledger
+    fast, fast_ledger = agreeing_paths(split, plan)
     assert (fast_ledger.records_read, fast_ledger.records_analyzed) == (len(DAMAGED) + 1, 0)
