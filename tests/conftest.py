@@ -48,5 +48,18 @@ def baseline(spark, tmp_path):
     return run
 
 
+def approx_count_distinct(values: list[str | None]) -> float:
+    """Spark's own approx_count_distinct(col, 0.05) over string values: the reference for
+    distinct_count (Deequ's ApproxCountDistinct), on the test process's Spark."""
+    from pyspark.sql import SparkSession
+    from pyspark.sql import functions as F
+
+    from analyzer.spark import get_context
+
+    session = SparkSession(get_context("local[2]"))  # the `spark` fixture's context, or the same one
+    frame = session.createDataFrame([(v,) for v in values], "v string")
+    return float(frame.agg(F.approx_count_distinct("v", 0.05)).first()[0])
+
+
 def features_by_name(statistics: dict) -> dict[str, dict]:
     return {f["name"]: f for f in statistics["features"]}

@@ -76,9 +76,10 @@ class ColumnState:
         return self.type_counts[STRING] > 0 or self.type_counts[BOOLEAN] > 0
 
     def distinct_count(self) -> float:
-        if self.histogram is not None:
-            return float(len(self.histogram))
-        return hll.estimate(self.registers)
+        """Deequ's HyperLogLog++ estimate at every cardinality (exact counts are not what the
+        prebuilt analyzer reports, even for a handful of values)."""
+        registers = self.registers if self.histogram is None else self._registers_of(self.histogram)
+        return hll.estimate(registers)
 
     # -- updates ---------------------------------------------------------------------------------
     def update(self, values: pa.Array) -> None:
@@ -106,13 +107,11 @@ class ColumnState:
             is_number = pc.or_(is_frac, is_int)
         for i, c in enumerate(counts):
             self.type_counts[i] += c
-        numbers = None
         if self.is_string:
             self._drop_numeric()
         elif counts[FRACTIONAL] or counts[INTEGRAL]:
-            numbers = to_double(pc.filter(values, is_number)).to_numpy(zero_copy_only=False)
-            self._add_numbers(numbers)
-        self._count_values(values, is_number, numbers, counted)
+            self._add_numbers(to_double(pc.filter(values, is_number)).to_numpy(zero_copy_only=False))
+        self._count_values(values, counted)
         self._count_in_domain(values)
 
     def _update_typed_numeric(self, values: pa.Array) -> None:
@@ -127,7 +126,7 @@ class ColumnState:
         if not self.is_string:
             self._add_numbers(numbers)
         text = pc.cast(values, pa.string())
-        self._count_values(text, pc.is_valid(text), numbers)
+        self._count_values(text)
         self._count_in_domain(text)
 
     def _count_in_domain(self, values: pa.Array) -> None:
@@ -144,13 +143,7 @@ class ColumnState:
         self.moments = None
         self.kll = None
 
-    def _count_values(
-        self,
-        values: pa.Array,
-        is_number: pa.Array,
-        numbers: np.ndarray | None,
-        counted: pa.Array | None = None,
-    ) -> None:
+    def _count_values(self, values: pa.Array, counted: pa.Array | None = None) -> None:
         """Exact value counts while they stay small, else HyperLogLog registers."""
         if len(values) == values.null_count:
             return
@@ -166,19 +159,18 @@ class ColumnState:
                 return
             self._overflow()
             counted = counts
-        self._count_top(values, counted)
-        if numbers is None:
-            numbers = to_double(pc.filter(values, is_number)).to_numpy(zero_copy_only=False)
-        hll.add_hashes(self.registers, hll.hash_numbers(numbers))
-        words = pc.unique(pc.filter(values, pc.and_(pc.invert(is_number), pc.is_valid(values))))
-        hll.add_hashes(self.registers, hll.hash_strings(words.to_numpy(zero_copy_only=False)))
+        counted = self._count_top(values, counted)
+        # Each distinct text once: registers keep a maximum, so repeats change nothing.
+        hll.add_strings(self.registers, counted.field("values") if counted is not None else pc.unique(values))
 
-    def _count_top(self, values: pa.Array, counted: pa.Array | None) -> None:
+    def _count_top(self, values: pa.Array, counted: pa.Array | None) -> pa.Array | None:
+        """Feed the top-k sketch; returns the batch's value counts when it had or made them."""
         if self.topk is None and self.is_string and self.settings.top_k:
             self.topk = TopKSketch(self.settings.top_k)
         if self.topk is not None:
-            counts = counted if counted is not None else pc.value_counts(pc.drop_null(values))
-            self.topk.add(counts.field("values"), counts.field("counts").to_numpy(zero_copy_only=False))
+            counted = counted if counted is not None else pc.value_counts(pc.drop_null(values))
+            self.topk.add(counted.field("values"), counted.field("counts").to_numpy(zero_copy_only=False))
+        return counted
 
     def _top_of(self, state: ColumnState) -> TopKSketch | None:
         """A part's top-k summary, made from its exact counts if it has not outgrown them; kept only
@@ -234,12 +226,5 @@ class ColumnState:
     def _registers_of(histogram: dict[str, int]) -> np.ndarray:
         """HyperLogLog registers of known values, hashed as ``_count_values`` hashes them."""
         registers = hll.new_registers()
-        keys = pa.array(list(histogram), type=pa.string())
-        is_frac, is_int, _ = classify(keys)
-        is_number = pc.or_(is_frac, is_int)
-        hll.add_hashes(
-            registers, hll.hash_numbers(to_double(pc.filter(keys, is_number)).to_numpy(zero_copy_only=False))
-        )
-        words = pc.filter(keys, pc.invert(is_number)).to_numpy(zero_copy_only=False)
-        hll.add_hashes(registers, hll.hash_strings(words))
+        hll.add_strings(registers, pa.array(list(histogram), type=pa.string()))
         return registers
