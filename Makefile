@@ -15,15 +15,18 @@ VENV   := .venv
 VPY    := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 IMAGE  ?= monitor-analyzer:latest
+# The current SageMaker SDK v3 beside the pinned v2 (tests/test_feature_overrides.py runs it).
+SDK3_VENV  := .venv-sdk3
+SDK3_STAMP := $(SDK3_VENV)/.installed
 
 # apt needs root; fall back to sudo when run as an ordinary user.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: help install java browser test lint format demo bench image clean distclean
+.PHONY: help install java browser sdk3 test lint format demo bench image clean distclean
 
 help:
-	@echo "targets: install browser test demo bench lint format image clean distclean"
+	@echo "targets: install browser sdk3 test demo bench lint format image clean distclean"
 
 install: java $(STAMP)
 
@@ -54,6 +57,16 @@ $(STAMP): pyproject.toml constraints.txt | $(VPY)
 	$(VPY) -m pip install -c constraints.txt -e '.[test]'
 	touch $@
 
+# SDK v3 in a virtualenv of its own (it cannot share one with the v2 the project pins); rebuilt only
+# when constraints-sdk3.txt changes. $(VPY) first: that rule installs python3-venv when missing.
+sdk3: $(SDK3_STAMP)
+
+$(SDK3_STAMP): constraints-sdk3.txt | $(VPY)
+	rm -rf $(SDK3_VENV)
+	$(PYTHON) -m venv $(SDK3_VENV)
+	$(SDK3_VENV)/bin/python -m pip install --quiet -c constraints-sdk3.txt sagemaker-core
+	touch $@
+
 # Headless Chromium for the report tests (tests/test_report_browser.py drives it with Playwright,
 # which is never allowed to download a browser of its own): Debian's package, installed when missing.
 browser:
@@ -67,7 +80,7 @@ browser:
 
 # The suite, then the image and the tests that run it (a Docker engine is started, and installed
 # from Debian's docker.io, when none answers; see container/build-image.sh).
-test: install browser
+test: install browser sdk3
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VPY) -m pytest -n 2 -m "not container" tests
@@ -104,8 +117,8 @@ image: install
 
 clean:
 	rm -rf demo-output .pytest_cache .ruff_cache spark-warehouse metastore_db derby.log build dist *.egg-info
-	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+	find . \( -path ./$(VENV) -o -path ./$(SDK3_VENV) \) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
-# Also removes the virtualenv (the next `make install` recreates it).
+# Also removes the virtualenvs (the next `make install` / `make sdk3` recreates them).
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(SDK3_VENV)

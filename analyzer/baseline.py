@@ -1,8 +1,9 @@
 """Reading a baseline (statistics.json + constraints.json), whoever wrote it.
 
 Files from the prebuilt analyzer, from older images (fewer keys), from this analyzer, and hand-edited
-ones (numbers as strings or in scientific notation, ``Simple``/``linf_robust``, either spelling of
-per-feature overrides) all load; anything malformed fails with the file and the key at fault.
+ones (numbers as strings or in scientific notation, ``Simple``/``linf_robust``, any of the three
+spellings of per-feature overrides: analyzer/overrides.py) all load; anything malformed fails with
+the file and the key at fault.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from analyzer.drift.constraints_keys import parse_feature_drift, parse_global_drift
 from analyzer.errors import ConfigError
+from analyzer.overrides import feature_switches
 from analyzer.profile.kll import DEFAULT_SHRINKING_FACTOR, DEFAULT_SKETCH_SIZE, KLLSketch
 from analyzer.suggest import LINFINITY
 
@@ -190,15 +192,7 @@ def parse_feature_constraints(feature: Any, index: int, reader: JsonReader) -> F
     domains = strings.get("domains")
     if domains is not None and not isinstance(domains, list):
         raise reader.fail(f"{key}.string_constraints.domains", "must be a list")
-    # Overrides: the docs put monitoringConfigOverrides on the feature, the SDK writes
-    # string_constraints.monitoring_config_overrides; honour both, the feature-level one winning.
-    overrides = {
-        **reader.obj(
-            strings.get("monitoring_config_overrides"),
-            f"{key}.string_constraints.monitoring_config_overrides",
-        ),
-        **reader.obj(feature.get("monitoringConfigOverrides"), f"{key}.monitoringConfigOverrides"),
-    }
+    switches = feature_switches(feature, key, reader)
     non_negative = num.get("is_non_negative")
     drift_method, drift_threshold = parse_feature_drift(feature, key, reader)
     return FeatureConstraints(
@@ -209,10 +203,8 @@ def parse_feature_constraints(feature: Any, index: int, reader: JsonReader) -> F
         if non_negative is None
         else reader.switch(non_negative, f"{key}.num_constraints.is_non_negative"),
         domains=None if domains is None else tuple(str(d) for d in domains),
-        evaluate_constraints=reader.switch(
-            overrides.get("evaluate_constraints", "Enabled"), f"{key} overrides.evaluate_constraints"
-        ),
-        emit_metrics=reader.switch(overrides.get("emit_metrics", "Enabled"), f"{key} overrides.emit_metrics"),
+        evaluate_constraints=switches.evaluate_constraints,
+        emit_metrics=switches.emit_metrics,
         drift_method=drift_method,
         drift_threshold=drift_threshold,
     )

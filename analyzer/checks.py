@@ -14,6 +14,10 @@ the README):
   ``domain_content_threshold``.
 - missing_column_check / extra_column_check: a baseline feature absent from the data / a column the
   baseline does not know, one violation per column.
+
+``evaluate_constraints`` Disabled in ``monitoring_config`` (no violations at all) or for a feature (in
+any spelling: analyzer/overrides.py; none of the checks above for it) only silences violations:
+drift is still measured, and whether its CloudWatch record is sent is ``emit_metrics``'s business.
 """
 
 from __future__ import annotations
@@ -153,51 +157,50 @@ def drift_distance(
 
 def check_drift(
     feature: FeatureConstraints, column: ColumnState, baseline: Baseline, result: CheckResult
-) -> None:
+) -> Violation | None:
+    """Records the distance (a CloudWatch metric even where the feature is not judged); the
+    violation when it crosses the threshold."""
     measured = drift_distance(feature, column, baseline)
     if measured is None:
-        return
+        return None
     value, rule = measured
     threshold = rule.threshold
     result.drift[feature.name] = value
     if rule.method.p_value:
         # A p-value: drift is a small one (the distributions are unlikely to be the same).
         if not math.isnan(value) and value < threshold:
-            result.violations.append(
-                Violation(
-                    feature.name,
-                    DRIFT,
-                    f"Baseline drift distance: {java_double(value)} (ChiSquared p-value) is below threshold: "
-                    f"{java_double(threshold)}",
-                )
+            return Violation(
+                feature.name,
+                DRIFT,
+                f"Baseline drift distance: {java_double(value)} (ChiSquared p-value) is below threshold: "
+                f"{java_double(threshold)}",
             )
     elif value > threshold:
         # A new method is named up front: "distance: (.+) exceeds threshold: (.+)" still parses.
         named = "" if rule.method.prebuilt else f"{rule.method.name}: "
-        result.violations.append(
-            Violation(
-                feature.name,
-                DRIFT,
-                f"{named}Baseline drift distance: {java_double(value)} exceeds threshold: {java_double(threshold)}",
-            )
+        return Violation(
+            feature.name,
+            DRIFT,
+            f"{named}Baseline drift distance: {java_double(value)} exceeds threshold: {java_double(threshold)}",
         )
+    return None
 
 
 def run_checks(baseline: Baseline, profile: DatasetProfile, excluded: set[str] = frozenset()) -> CheckResult:
+    """Violations only where evaluate_constraints is on (globally and for the feature); drift
+    distances wherever they can be measured, as emit_metrics alone decides whether they are sent."""
     result = CheckResult()
     config = baseline.config
-    if not config.evaluate_constraints:
-        return result
     features = [f for f in baseline.features if f.name not in excluded]
     current = {name: c for name, c in profile.columns.items() if name not in excluded}
     known = {f.name for f in features}
     n_current, n_baseline = len(current), len(features)
     for feature in features:
-        if not feature.evaluate_constraints:
-            continue
+        judged = config.evaluate_constraints and feature.evaluate_constraints
+        found: list[Violation | None] = []
         column = current.get(feature.name)
         if column is None:
-            result.violations.append(
+            found.append(
                 Violation(
                     feature.name,
                     MISSING_COLUMN,
@@ -205,24 +208,26 @@ def run_checks(baseline: Baseline, profile: DatasetProfile, excluded: set[str] =
                     f"current dataset: {n_current}, Number of columns in baseline constraints: {n_baseline}",
                 )
             )
-            continue
-        type_violation = check_data_type(feature, column, config.datatype_check_threshold)
-        if type_violation:
-            result.violations.append(type_violation)
-        for violation in (
-            check_completeness(feature, column, profile.item_count),
-            check_domain(feature, column, config.domain_content_threshold)
-            if feature.inferred_type == "String"
-            else None,
-        ):
-            if violation:
-                result.violations.append(violation)
-        if (
-            config.perform_comparison
-            and not type_violation
-            and determine_type(column.type_counts) != "Unknown"
-        ):
-            check_drift(feature, column, baseline, result)
+        else:
+            type_violation = check_data_type(feature, column, config.datatype_check_threshold)
+            found += [
+                type_violation,
+                check_completeness(feature, column, profile.item_count),
+                check_domain(feature, column, config.domain_content_threshold)
+                if feature.inferred_type == "String"
+                else None,
+            ]
+            # A type mismatch is not also compared (contract §5.2), judged or not: the same metric.
+            if (
+                config.perform_comparison
+                and not type_violation
+                and determine_type(column.type_counts) != "Unknown"
+            ):
+                found.append(check_drift(feature, column, baseline, result))
+        if judged:
+            result.violations += [v for v in found if v]
+    if not config.evaluate_constraints:
+        return result
     for name in sorted(current, key=lambda n: (current[n].order, n)):
         if name not in known:
             result.violations.append(

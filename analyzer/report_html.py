@@ -9,6 +9,10 @@ inputs: the same documents give the same bytes.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from analyzer.baseline import BaselineError, JsonReader
+from analyzer.overrides import resolve_switches
 from analyzer.quality.constraints import SYMBOLS
 from analyzer.report_charts import Curve, Series, categories_svg, curve_svg, distribution_svg
 from analyzer.report_custom import custom_section
@@ -350,10 +354,26 @@ def constraint_line(limit, checked: bool) -> str:
     domains = section(limit, "string_constraints", "domains")
     if isinstance(domains, list):
         parts.append(f"domain of {fmt(len(domains))} values")
-    if not parts:
-        return ""
     kind = "baseline constraints" if checked else "suggested constraints"
-    return f'<p class="limits">{kind}: {" · ".join(parts)}</p>'
+    line = f'<p class="limits">{kind}: {" · ".join(parts)}</p>' if parts else ""
+    return line + (switched_off_note(limit) if checked else "")
+
+
+def switched_off_note(limit: dict) -> str:
+    """A card whose feature is switched off says so: a clean card must not read as a passed check."""
+    try:
+        switches, _ = resolve_switches(limit, "feature", JsonReader(Path("constraints.json")))
+    except BaselineError:
+        return ""  # the job read these constraints already; a report never fails on them
+    off = [
+        text
+        for on, text in (
+            (switches.evaluate_constraints, "not checked (evaluate_constraints Disabled for this feature)"),
+            (switches.emit_metrics, "no CloudWatch records (emit_metrics Disabled for this feature)"),
+        )
+        if not on
+    ]
+    return f'<p class="note">{esc("; ".join(off), 200)}</p>' if off else ""
 
 
 # -- model quality ------------------------------------------------------------------------------

@@ -445,6 +445,32 @@ def test_monitoring_config_switches_govern_custom_checks_and_records(tmp_path, b
     assert result.violations == []
 
 
+def test_a_feature_switched_off_is_not_judged_on_its_custom_metrics(tmp_path, baseline_run):
+    _, base = baseline_run
+    current = tmp_path / "current" / "data.csv"
+    write_data(current, 1000, seed=6, income_mean=0)
+    constraints = read(base / "constraints.json")
+    checked = run_job(
+        job(current.parent, tmp_path / "a", baseline_constraints=base / "constraints.json"), engine="local"
+    )
+    assert ("income", "custom_metric_check") in [
+        (v.get("feature_name"), v["constraint_check_type"]) for v in checked.violations
+    ]
+    # The spelling the SDK's Constraints.set_monitoring(False, "income") writes.
+    income = next(f for f in constraints["features"] if f["name"] == "income")
+    income["monitoring_config_overrides"] = {"evaluate_constraints": "Disabled"}
+    off = tmp_path / "off.json"
+    off.write_text(json.dumps(constraints))
+    cw = tmp_path / "cw"
+    result = run_job(
+        job(current.parent, tmp_path / "b", baseline_constraints=off, publish_cloudwatch_metrics=True,
+            cloudwatch_metrics_directory=cw),
+        engine="local",
+    )  # fmt: skip
+    assert "income" not in [v.get("feature_name") for v in result.violations]
+    assert "custom_metric_income_negative_share" in [r["MetricName"] for r in result.metrics]
+
+
 def test_a_feature_the_data_lacks_gives_nan_and_a_warning(tmp_path, caplog):
     data = tmp_path / "base" / "data.csv"
     write_data(data, 500, seed=3, income_mean=50).drop(columns=["comment"]).to_csv(data, index=False)

@@ -86,7 +86,9 @@ def violations(
     if results is None or not baseline.config.evaluate_constraints:
         return []
     constraints = reports.load_custom_constraints(Path(config.baseline_constraints))
-    return reports.check(constraints, results, script_of(config), excluded)
+    # A feature switched off is not judged on its custom metrics either.
+    unjudged = {f.name for f in baseline.features if not f.evaluate_constraints}
+    return reports.check(constraints, results, script_of(config), excluded | unjudged)
 
 
 def metrics(
