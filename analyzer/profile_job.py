@@ -22,8 +22,18 @@ from analyzer.formats import CSV, PARQUET
 from analyzer.profile.column import ProfileSettings
 from analyzer.profile.dataset import DatasetProfile
 from analyzer.readers import ReadPlan, read_batches
+from analyzer.readers import header_like as header_check
+from analyzer.readers.header_like import HeaderLike
 from analyzer.segments import SplitSpec
-from analyzer.sources import Split, first_line, group_splits, list_files, plan_splits
+from analyzer.sources import (
+    Split,
+    first_line,
+    first_nonblank,
+    group_splits,
+    list_files,
+    plan_splits,
+    read_head,
+)
 from analyzer.spark import get_context, progress
 from analyzer.window import TimeWindow
 
@@ -40,15 +50,37 @@ def make_read_plan(
     quarantine: bool = False,
     split: SplitSpec | None = None,
 ) -> ReadPlan:
+    return plan_reading(
+        files, dataset_format, preprocessor, feature_names, window, ground_truth, quarantine, split
+    )[0]
+
+
+def plan_reading(
+    files: list[Path],
+    dataset_format,
+    preprocessor: str | None,
+    feature_names: tuple[str, ...] = (),
+    window: TimeWindow | None = None,
+    ground_truth: bool = False,
+    quarantine: bool = False,
+    split: SplitSpec | None = None,
+) -> tuple[ReadPlan, list[HeaderLike]]:
+    """The plan, and the files whose first line looks like a header read as data: both come from
+    the first bytes of each file, read once here on the driver."""
     headers: dict[str, list[str]] = {}
     width = 0
+    header_like: list[HeaderLike] = []
+    # A preprocessor sees the raw lines and may drop a header itself: no guessing then.
     if dataset_format.kind == CSV and not preprocessor:
         from analyzer.readers.csv_reader import parse_line
         from analyzer.readers.records import SkipRecord
 
         probe = ReadPlan(dataset_format)
+        limit = header_check.lines_per_file(len(files))
         for path in files:
-            line = first_line(path).decode("utf-8", errors="replace").rstrip("\r\n")
+            # Headerless files: the first bytes, to compare the first line with the lines below it.
+            head = first_line(path) if dataset_format.header else read_head(path, header_check.HEAD_BYTES)
+            line = first_nonblank(head).decode("utf-8", errors="replace").rstrip("\r\n")
             try:
                 fields = parse_line(line, probe) if line else []
             except SkipRecord as e:
@@ -57,9 +89,15 @@ def make_read_plan(
                 raise InputError(f"{path}: the {which} is {e.reason}: {e.detail}") from None
             if dataset_format.header:
                 headers[str(path)] = header_names(fields)
-            elif not width:
-                width = len(fields)
-    return ReadPlan(
+            else:
+                width = width or len(fields)
+                header_like += header_check.check_head(str(path), head, dataset_format, limit)
+    elif dataset_format.is_capture and not preprocessor:
+        limit = header_check.lines_per_file(len(files))
+        for path in files:
+            head = read_head(path, header_check.HEAD_BYTES)
+            header_like += header_check.check_head(str(path), head, dataset_format, limit)
+    plan = ReadPlan(
         dataset_format,
         headers=headers,
         csv_width=width,
@@ -70,6 +108,7 @@ def make_read_plan(
         quarantine=quarantine,
         split=split,
     )
+    return plan, header_like
 
 
 def header_names(fields: list[str | None]) -> list[str]:
@@ -171,9 +210,10 @@ def run_profile(
     files = list_files(dataset_source)
     if not files:
         raise InputError(f"No data files found under dataset_source {dataset_source}")
-    plan = make_read_plan(
+    plan, header_like = plan_reading(
         files, dataset_format, preprocessor, feature_names, window, ground_truth, quarantine, split
     )
+    header_check.warn(header_like)
     splittable = dataset_format.kind != PARQUET
     splits = plan_splits(
         files, splittable=splittable, split_bytes=split_bytes or sources.split_bytes_setting()

@@ -140,6 +140,30 @@ def line_count(data: bytes) -> int:
     return data.count(b"\n") + (bool(data) and not data.endswith(b"\n"))
 
 
+def read_head(path: Path, limit: int) -> bytes:
+    """About the first ``limit`` bytes of a text file, in whole lines and at least through its
+    first non-blank line, without a UTF-8 byte order mark."""
+    opener = gzip.open if is_compressed(path) else open
+    try:
+        with opener(path, "rb") as f:
+            head = check_text_start(path, f.read(limit))
+            if head and not head.endswith(b"\n"):
+                head += f.readline()  # complete the line in progress (a header wider than limit)
+            while not head.strip() and (line := f.readline()):
+                head += line  # only blank lines so far
+    except (EOFError, zlib.error, gzip.BadGzipFile) as e:
+        raise gzip_error(path, e) from e
+    return head
+
+
+def first_nonblank(head: bytes) -> bytes:
+    """The first non-blank line of a block of text (lines end at LF only, as in ``first_line``)."""
+    for line in head.split(b"\n"):
+        if line.strip():
+            return line + b"\n"
+    return b""
+
+
 def first_line(path: Path) -> bytes:
     """The first non-blank line of a text file."""
     opener = gzip.open if is_compressed(path) else open

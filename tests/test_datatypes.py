@@ -74,7 +74,9 @@ CASES = [
     # The optional space of ``^(-|\+)? ?\d+$`` needs no sign: one leading space is still a number.
     (" 3", INT),
     (" 3.5", FRAC),
+    (" -3", STR),  # the space goes between the sign and the digits, not before the sign
     ("  3", STR),
+    ("\t3", STR),
     ("3 ", STR),
     ("3\n", STR),  # whole-string match: a trailing line break is not ignored
     ("\u0661\u0662", STR),  # Arabic-Indic digits: Java's \d is ASCII only

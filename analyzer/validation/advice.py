@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from analyzer.baseline import Baseline
-from analyzer.formats import CSV
+from analyzer.formats import CSV, DatasetFormat
 from analyzer.ledger import Ledger
 from analyzer.profile.column import ColumnState
 from analyzer.readers.capture_reader import OUTPUT_PARTS
+from analyzer.readers.header_like import HeaderLike, check_head
 from analyzer.readers.records import HANDLER_RAISED, HANDLER_RETURNED
 from analyzer.skip_policy import percent
+from analyzer.sources import UTF8_BOM
 from analyzer.validation.alignment import (
     MIN_GAIN,
     MIN_PLACEMENT_MATCH,
@@ -110,6 +112,31 @@ def encoding_findings(report: ValidationReport, detections: dict[str, Detected])
             ", ".join(paths[0] for _, paths in ranked[1:]),
             "write every file as UTF-8: the analyzer reads no other encoding (see the files named above)",
         )
+
+
+# -- a header read as data ---------------------------------------------------------------------
+def header_findings(
+    report: ValidationReport, samples: list, dataset_format: DatasetFormat
+) -> HeaderLike | None:
+    """A first line that looks like a header where none is expected: one finding naming the files
+    (the first ones) and the fix; the first such line, if any."""
+    found = [
+        header
+        for sample in samples
+        for header in check_head(str(sample.path), sample.data.removeprefix(UTF8_BOM), dataset_format)
+    ]
+    if not found:
+        return None
+    first = found[0]
+    others = f" ({plural(len(found), 'file')} in all)" if len(found) > 1 else ""
+    report.add(
+        WARNING,
+        f"{first.describe()}{others}; {first.consequence}",
+        ", ".join(f"{h.path}:{h.line}" for h in found[:MAX_EXAMPLES])
+        + (", ..." if len(found) > MAX_EXAMPLES else ""),
+        f"if it is a header, {first.fix}",
+    )
+    return first
 
 
 # -- records skipped and dropped ---------------------------------------------------------------
@@ -268,6 +295,7 @@ def baseline_findings(
     as_placed: list[ColumnState],
     other: tuple[str, list[ColumnState]] | None,
     request,
+    header_read: HeaderLike | None = None,
 ) -> None:
     names = baseline.feature_names
     data_names = [c.name for c in as_placed]
@@ -306,6 +334,8 @@ def baseline_findings(
             feature,
             "caused by the column shift above"
             if shifted
+            else f"caused by the header line read as data (above): {header_read.fix}"
+            if header_read
             else "fix the producer of this feature, or rebuild the baseline from data of this kind",
         )
     if len(mismatches) > MAX_TYPE_FINDINGS:

@@ -95,6 +95,10 @@ def examine(request: ValidateRequest, report: ValidationReport, files: list[Path
         for path in chosen:
             report.files.append(FileInfo(str(path), path.stat().st_size, "Parquet", path.stat().st_size))
     advice.encoding_findings(report, detections)
+    # A preprocessor sees the raw lines and may drop a header itself: no guessing then.
+    header_read = None
+    if not request.preprocessor:
+        header_read = advice.header_findings(report, readable, request.dataset_format)
     splits = [s.split for s in readable] if not parquet else parquet_splits(chosen)
     originals = {s.read_path: str(s.path) for s in readable}
     if not splits:
@@ -122,7 +126,7 @@ def examine(request: ValidateRequest, report: ValidationReport, files: list[Path
             except AnalyzerError:
                 read = None  # the placement as given decides how the job fails; reported above
             other = (flipped, read.ordered_columns()) if read is not None else None
-        advice.baseline_findings(report, baseline, as_placed, other, request)
+        advice.baseline_findings(report, baseline, as_placed, other, request, header_read=header_read)
 
 
 def parquet_splits(files: list[Path]) -> list[Split]:
