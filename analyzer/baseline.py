@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analyzer.baseline_kind import DQ_CONSTRAINTS, DQ_STATISTICS, classify, expect_kind
 from analyzer.drift.constraints_keys import parse_feature_drift, parse_global_drift
 from analyzer.errors import ConfigError
 from analyzer.overrides import feature_switches
@@ -21,6 +22,7 @@ from analyzer.profile.kll import DEFAULT_SHRINKING_FACTOR, DEFAULT_SKETCH_SIZE, 
 from analyzer.suggest import LINFINITY
 
 SIMPLE, ROBUST = "Simple", "Robust"
+CUSTOM_CONSTRAINTS_KEY = "custom_constraints"  # analyzer/custom/reports.py: custom metrics' own checks
 _COMPARISON_METHODS = {"simple": SIMPLE, "linf_simple": SIMPLE, "robust": ROBUST, "linf_robust": ROBUST}
 
 
@@ -259,9 +261,18 @@ def parse_feature_statistics(feature: Any, index: int, reader: JsonReader) -> Fe
 def load_baseline(constraints_path: Path, statistics_path: Path | None = None) -> Baseline:
     reader = JsonReader(constraints_path)
     document = load_json(constraints_path, "constraints")
+    expect_kind(document, constraints_path, DQ_CONSTRAINTS)
     features = document.get("features")
+    if "features" not in document:
+        raise BaselineError(
+            f"baseline constraints file {constraints_path} has no 'features': a data-quality constraints.json "
+            f"lists the features to check ({classify(document).evidence.replace('no key', 'it has no key')})"
+        )
     if not isinstance(features, list):
         raise reader.fail("features", "must be a list of feature constraints")
+    if not features and not document.get(CUSTOM_CONSTRAINTS_KEY):
+        # A run against it would report "no violations" having checked nothing.
+        raise reader.fail("features", "is empty: the baseline has no feature to check")
     baseline = Baseline(
         features=[parse_feature_constraints(f, i, reader) for i, f in enumerate(features)],
         config=parse_monitoring_config(document, reader),
@@ -269,6 +280,7 @@ def load_baseline(constraints_path: Path, statistics_path: Path | None = None) -
     if statistics_path is not None:
         stats_reader = JsonReader(statistics_path)
         stats = load_json(statistics_path, "statistics")
+        expect_kind(stats, statistics_path, DQ_STATISTICS)
         stat_features = stats.get("features")
         if not isinstance(stat_features, list):
             raise stats_reader.fail("features", "must be a list of feature statistics")

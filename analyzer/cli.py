@@ -11,6 +11,7 @@ import click
 from analyzer import contract
 from analyzer.cli_support import (
     PREPROCESSOR_OPTION,
+    FailingGroup,
     baseline_file_option,
     dataset_format_of,
     fail,
@@ -59,7 +60,7 @@ def finish(run, message_file: Path | None) -> None:
         click.echo(str(path))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=FailingGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def main(verbose: bool) -> None:
     """A drop-in SageMaker Model Monitor analyzer: data-quality baselines from the command line or a container."""
@@ -81,6 +82,7 @@ def run() -> None:
 
     def job():
         env = contract.load_environment()
+        contract.check_keys(env)
         exported = contract.export_user_keys(env)
         if exported:
             log.info("Exported user environment keys for scripts: %s", ", ".join(sorted(exported)))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -19,6 +21,38 @@ def fail(error: Exception | str) -> None:
     """One line on stderr (a multi-line cause would hide what matters), exit 255."""
     click.echo(f"error: {' '.join(str(error).split())}", err=True)
     sys.exit(FAILURE_EXIT)
+
+
+def usage_line(error: click.UsageError) -> str:
+    """Click's cause and where the command's help is, on one line (click's own error takes three)."""
+    command = f"{error.ctx.command_path} --help" if error.ctx is not None else "--help"
+    return f"{error.format_message().rstrip('.')}; see '{command}'"
+
+
+@contextmanager
+def usage_errors_fail() -> Iterator[None]:
+    try:
+        yield
+    except click.exceptions.NoArgsIsHelpError as e:
+        # A bare group asks what it can do: its help, as --help gives it.
+        click.echo(e.ctx.get_help())
+        sys.exit(0)
+    except click.UsageError as e:
+        fail(usage_line(e))
+
+
+class FailingGroup(click.Group):
+    """A group whose usage errors (a required option missing, a bad value, an unknown command, in it
+    or in any command under it) end like every other failure: one ``error:`` line, exit 255. Scripts
+    and the container test one exit code, and a job never runs with an option silently missing."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        with usage_errors_fail():
+            return super().make_context(info_name, args, parent=parent, **extra)
+
+    def invoke(self, ctx: click.Context):
+        with usage_errors_fail():
+            return super().invoke(ctx)
 
 
 def with_options(command, options: list):
@@ -81,11 +115,11 @@ MAX_SKIPPED_OPTION = click.option(
 
 def baseline_file_option(which: str, required: bool, help: str, dir_okay: bool = False):
     """--baseline-statistics / --baseline-constraints (a file, or a split baseline's directory, that
-    must exist)."""
+    must exist). No ``default=``: click does not enforce ``required`` on an option given a default,
+    even None, and monitor then ran a baseline instead."""
     return click.option(
         f"--baseline-{which}",
         required=required,
-        default=None,
         type=click.Path(exists=True, dir_okay=dir_okay, path_type=Path),
         help=help,
     )

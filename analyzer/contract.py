@@ -17,6 +17,7 @@ from pathlib import Path
 from analyzer.drift.constraints_keys import drift_method_from_env
 from analyzer.errors import ConfigError
 from analyzer.formats import MERGE, DatasetFormat, parse_dataset_format
+from analyzer.key_spelling import check_key_spelling, is_process_variable
 from analyzer.quality.spec import DEFAULT_SEED, DEFAULT_THRESHOLD, problem_type_of, threshold_of
 from analyzer.segments import NO_SPLIT, split_by_of
 from analyzer.settings import ENV_KEYS as SETTINGS_KEYS
@@ -92,6 +93,17 @@ def load_environment() -> dict[str, str]:
     return {str(k): str(v) for k, v in env.items()}
 
 
+def check_keys(env: dict[str, str]) -> None:
+    """Misspelled analyzer keys: a warning each, a failure when one would change the kind of job.
+    Without processingjobconfig.json the process environment is what the user set, and
+    load_environment has already dropped its unknown keys, misspelled ones included."""
+    if processing_job_config_path().is_file():
+        keys = list(env)
+    else:
+        keys = [k for k in os.environ if not is_process_variable(k)]
+    check_key_spelling(keys, env, ANALYZER_KEYS | {"CLOUDWATCH_METRICS_DIRECTORY"})
+
+
 def export_user_keys(env: dict[str, str]) -> list[str]:
     """Make the user's own keys visible to preprocess/postprocess scripts through os.environ."""
     exported = []
@@ -159,6 +171,7 @@ def job_config_from_env(env: dict[str, str]) -> JobConfig:
             f"Missing required environment key(s) {', '.join(missing)}: set them in the processing job's "
             f"Environment ({processing_job_config_path()}) or the process environment"
         )
+    check_monitoring_shape(env)
     drift_method = drift_method_from_env(env, "categorical_drift_method") or LINFINITY
     publish = (env.get("publish_cloudwatch_metrics") or "Disabled").strip().lower() == "enabled"
     exclude = tuple(x.strip() for x in (env.get("exclude_features_attribute") or "").split(",") if x.strip())
@@ -202,6 +215,24 @@ def job_config_from_env(env: dict[str, str]) -> JobConfig:
         split_by=split_by_of(env.get("split_by")),
         split_attribute=env.get("split_attribute") or None,
     )
+
+
+def check_monitoring_shape(env: dict[str, str]) -> None:
+    """A job set up to check a baseline must not quietly become a baseline job."""
+    blank = [k for k in ("baseline_constraints", "baseline_statistics") if k in env and not env[k].strip()]
+    if blank:
+        # Blank counts as unset for other keys; here it is a path that went missing on the way
+        # (a pipeline parameter not filled in), and unset would make the run check nothing.
+        raise ConfigError(
+            f"environment key {blank[0]} is empty: give the baseline's {blank[0].split('_')[1]}.json, "
+            "or leave the key out for a baseline job"
+        )
+    if env.get("sagemaker_monitoring_schedule_name") and not env.get("baseline_constraints"):
+        # SageMaker allows a schedule without a baseline: statistics only, as the prebuilt image does.
+        log.warning(
+            "Scheduled execution of %s without baseline_constraints: statistics only, nothing is checked",
+            env["sagemaker_monitoring_schedule_name"],
+        )
 
 
 def fraction_of(text: str | None) -> float:

@@ -13,6 +13,8 @@ import logging
 import time
 from pathlib import Path
 
+from analyzer.baseline import BaselineError, load_json
+from analyzer.baseline_kind import MQ_STATISTICS, expect_kind
 from analyzer.cloudwatch import dimensions, metric_timestamp
 from analyzer.contract import JobConfig
 from analyzer.errors import ConfigError, InputError
@@ -59,12 +61,24 @@ def quality_spec(config: JobConfig, problem_type: str | None, seed: int) -> Qual
     ).validate()
 
 
+def check_statistics_kind(path: Path) -> None:
+    """Model quality reads baseline statistics for report.html only, so an unreadable file just
+    leaves them out (job.baseline_document says so); a data-quality one means the wrong baseline."""
+    try:
+        document = load_json(path, "statistics")
+    except BaselineError:
+        return
+    expect_kind(document, path, MQ_STATISTICS)
+
+
 def run_quality_job(
     config: JobConfig, spark=None, engine: str = "auto", started: float | None = None
 ) -> JobResult:
     started = started if started is not None else time.monotonic()
     baseline = None
     problem_type = config.problem_type
+    if config.baseline_statistics is not None:
+        check_statistics_kind(config.baseline_statistics)
     if config.baseline_constraints is not None:
         baseline = quality_constraints.load_constraints(config.baseline_constraints, problem_type)
         problem_type = baseline.problem_type

@@ -330,7 +330,9 @@ def test_help_texts():
     for option in ("--dataset", "--format", "--header", "--output", "--preprocessor", "--postprocessor"):
         assert option in baseline_help.stdout
     missing = run_cli("baseline", timeout=60)
-    assert missing.returncode == 2 and "--dataset" in missing.stderr
+    assert missing.returncode == FAILURE_EXIT and missing.stderr.splitlines() == [
+        "error: Missing option '--dataset'; see 'monitor-analyzer baseline --help'"
+    ]
 
 
 def test_baseline_command_with_header(tmp_path):

@@ -298,7 +298,7 @@ def test_cli_text_and_json(tmp_path):
     assert clean.returncode == 0, clean.stdout
     assert json.loads(clean.stdout)["findings"] == []
     usage = run_cli("--dataset", tmp_path / "nowhere")
-    assert usage.returncode == 2
+    assert usage.returncode == 255
 
 
 def test_the_job_skips_latin1_capture_lines_instead_of_crashing(tmp_path):
@@ -428,5 +428,5 @@ def test_cli_window_flags(tmp_path):
     reversed_window = run_cli(
         *base, "--start-time", "2026-11-22T11:00:00Z", "--end-time", "2026-11-22T10:00:00Z"
     )
-    assert reversed_window.returncode == 2
+    assert reversed_window.returncode == 255
     assert "must be before end_time" in reversed_window.stderr

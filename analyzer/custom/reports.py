@@ -17,13 +17,13 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from analyzer.baseline import JsonReader, load_json
+from analyzer.baseline import CUSTOM_CONSTRAINTS_KEY, JsonReader, load_json
 from analyzer.custom.definitions import MetricDefinition
 from analyzer.custom.state import Key
 from analyzer.quality.constraints import OPERATORS, plain
 
 CUSTOM_KEY = "custom"
-CONSTRAINTS_KEY = "custom_constraints"
+CONSTRAINTS_KEY = CUSTOM_CONSTRAINTS_KEY
 CHECK_TYPE = "custom_metric_check"
 PREFIX = "custom_metric_"
 

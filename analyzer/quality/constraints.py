@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analyzer.baseline import BaselineError, JsonReader, load_json
+from analyzer.baseline_kind import MQ_CONSTRAINTS, expect_kind
 from analyzer.errors import ConfigError
 from analyzer.quality.spec import BINARY, CONSTRAINTS_KEY, MULTICLASS, REGRESSION
 from analyzer.writers import java_double
@@ -70,6 +71,7 @@ def suggest(problem_type: str, values: dict[str, float]) -> dict:
 def load_constraints(path: Path, problem_type: str | None) -> QualityConstraints:
     """Read constraints.json; its ``*_constraints`` key gives the problem type when the job has none."""
     document = load_json(path, "constraints")
+    expect_kind(document, path, MQ_CONSTRAINTS)
     reader = JsonReader(path)
     present = [p for p, key in CONSTRAINTS_KEY.items() if key in document]
     if not present:

@@ -51,7 +51,7 @@ def validate(**options) -> None:
     --end-time, capture records outside the window are dropped as a windowed monitoring run drops them.
 
     Exits 0 when the data would be analyzed without problems, 1 when an error or a warning was
-    found, 2 on a usage error."""
+    found, 255 on a usage error (as every command)."""
     dataset_format = dataset_format_of(options)
     if not 0 <= options["max_skipped_fraction"] <= 1:
         raise click.BadParameter("must be a number in [0, 1]", param_hint="--max-skipped-fraction")
