@@ -160,8 +160,8 @@ class ColumnState:
             self._overflow()
             counted = counts
         counted = self._count_top(values, counted)
-        # Each distinct text once: registers keep a maximum, so repeats change nothing.
-        hll.add_strings(self.registers, counted.field("values") if counted is not None else pc.unique(values))
+        # Registers keep a maximum, so the distinct values are enough when they are at hand.
+        hll.add_strings(self.registers, counted.field("values") if counted is not None else values)
 
     def _count_top(self, values: pa.Array, counted: pa.Array | None) -> pa.Array | None:
         """Feed the top-k sketch; returns the batch's value counts when it had or made them."""

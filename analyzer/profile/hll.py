@@ -31,15 +31,12 @@ def new_registers() -> np.ndarray:
     return np.zeros(REGISTERS, dtype=np.uint8)
 
 
-def _leading_zeros(x: np.ndarray) -> np.ndarray:
-    x = x.copy()
-    zeros = np.zeros(len(x), dtype=np.int64)
-    for shift in (32, 16, 8, 4, 2, 1):
-        top_empty = (x >> np.uint64(64 - shift)) == 0
-        zeros += np.where(top_empty, shift, 0)
-        x = np.where(top_empty, x << np.uint64(shift), x)
-    zeros += (x == 0).astype(np.int64)
-    return zeros
+def _bit_length(x: np.ndarray) -> np.ndarray:
+    """Bits needed for each value below 2**55, from float exponents: each half below 2**32
+    converts to a double exactly, so no rounding can carry into the next power of two."""
+    high = (x >> np.uint64(23)).astype(np.float64)
+    low = (x & np.uint64((1 << 23) - 1)).astype(np.float64)
+    return np.where(high > 0, np.frexp(high)[1] + 23, np.frexp(low)[1])
 
 
 def add_hashes(registers: np.ndarray, hashes: np.ndarray) -> None:
@@ -48,13 +45,15 @@ def add_hashes(registers: np.ndarray, hashes: np.ndarray) -> None:
     if len(hashes) == 0:
         return
     index = (hashes >> np.uint64(64 - PRECISION)).astype(np.int64)
-    rest = hashes << np.uint64(PRECISION)
-    rho = np.minimum(_leading_zeros(rest) + 1, 64 - PRECISION + 1).astype(np.uint8)
+    # Leading zeros of the remaining 55 bits, plus one: 56 when they are all zero (Spark's padding bit).
+    rest = hashes & np.uint64((1 << (64 - PRECISION)) - 1)
+    rho = ((64 - PRECISION + 1) - _bit_length(rest)).astype(np.uint8)
     np.maximum.at(registers, index, rho)
 
 
 def add_strings(registers: np.ndarray, values: pa.Array) -> None:
-    """Fold the non-null values of a string array in (each distinct value once is enough)."""
+    """Fold the non-null values of a string array in (repeats change nothing: hashing every value
+    costs less than finding the distinct ones first)."""
     add_hashes(registers, xxh64.hash_strings(values))
 
 

@@ -56,68 +56,56 @@ class _Words:
         return self.read64(at) & np.uint64(0xFFFFFFFF)
 
 
-def _rows(mask: np.ndarray) -> slice | np.ndarray | None:
-    """The rows a step applies to: all of them (a slice: no gather, no scatter), some, or none."""
-    count = int(np.count_nonzero(mask))
-    if count == 0:
-        return None
-    return slice(None) if count == len(mask) else np.flatnonzero(mask)
-
-
-def _hash_short(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray, seed: int) -> np.ndarray:
-    """XXH64 of values of at most ``_LONG`` bytes (every read stays inside its value)."""
-    words = _Words(data)
-    lengths_u = lengths.astype(np.uint64)
-    stripes = lengths // 32
-    h = np.full(len(starts), (seed + int(_P5)) % _MOD, dtype=np.uint64)
-    long = np.flatnonzero(stripes > 0)
-    if len(long):
-        at = starts[long]
+def _hash_length(words: _Words, data: np.ndarray, at: np.ndarray, length: int, seed: int) -> np.ndarray:
+    """XXH64 of values that all have ``length`` bytes and start at ``at``: the steps are the same
+    for every value, so each is one numpy operation over the whole group, with no masks."""
+    n = len(at)
+    stripes, rest = divmod(length, 32)
+    if stripes:
         v = [
-            np.full(len(long), (seed + int(_P1) + int(_P2)) % _MOD, dtype=np.uint64),
-            np.full(len(long), (seed + int(_P2)) % _MOD, dtype=np.uint64),
-            np.full(len(long), seed % _MOD, dtype=np.uint64),
-            np.full(len(long), (seed - int(_P1)) % _MOD, dtype=np.uint64),
+            np.full(n, (seed + int(_P1) + int(_P2)) % _MOD, dtype=np.uint64),
+            np.full(n, (seed + int(_P2)) % _MOD, dtype=np.uint64),
+            np.full(n, seed % _MOD, dtype=np.uint64),
+            np.full(n, (seed - int(_P1)) % _MOD, dtype=np.uint64),
         ]
-        n = stripes[long]
-        for j in range(int(n.max())):
-            live = n > j
-            where = np.flatnonzero(live)
-            base = at[where] + 32 * j
+        for j in range(stripes):
             for lane in range(4):
-                v[lane][where] = _round(v[lane][where], words.read64(base + 8 * lane))
-        acc = _rotl(v[0], 1) + _rotl(v[1], 7) + _rotl(v[2], 12) + _rotl(v[3], 18)
+                v[lane] = _round(v[lane], words.read64(at + (32 * j + 8 * lane)))
+        h = _rotl(v[0], 1) + _rotl(v[1], 7) + _rotl(v[2], 12) + _rotl(v[3], 18)
         for lane in range(4):
-            acc = _merge_round(acc, v[lane])
-        h[long] = acc
-    h += lengths_u
-    pos = starts + stripes * 32
-    rest = lengths - stripes * 32
-    for k in range(3):  # up to three 8-byte words after the stripes
-        rows = _rows(rest >= 8 * (k + 1))
-        if rows is None:
-            break
-        word = _round(np.zeros_like(h[rows]), words.read64(pos[rows] + 8 * k))
-        h[rows] = _rotl(h[rows] ^ word, 27) * _P1 + _P4
-    pos = pos + (rest // 8) * 8
-    rest = rest % 8
-    rows = _rows(rest >= 4)
-    if rows is not None:
-        h[rows] = _rotl(h[rows] ^ (words.read32(pos[rows]) * _P1), 23) * _P2 + _P3
-        pos[rows] += 4
-        rest[rows] -= 4
-    for b in range(3):  # up to three single bytes
-        rows = _rows(rest > b)
-        if rows is None:
-            break
-        byte = data[pos[rows] + b].astype(np.uint64)
-        h[rows] = _rotl(h[rows] ^ (byte * _P5), 11) * _P1
+            h = _merge_round(h, v[lane])
+    else:
+        h = np.full(n, (seed + int(_P5)) % _MOD, dtype=np.uint64)
+    h += np.uint64(length)
+    pos = 32 * stripes
+    for _ in range(rest // 8):
+        word = _round(np.zeros(n, dtype=np.uint64), words.read64(at + pos))
+        h = _rotl(h ^ word, 27) * _P1 + _P4
+        pos += 8
+    if rest % 8 >= 4:
+        h = _rotl(h ^ (words.read32(at + pos) * _P1), 23) * _P2 + _P3
+        pos += 4
+    for _ in range(rest % 4):
+        h = _rotl(h ^ (data[at + pos].astype(np.uint64) * _P5), 11) * _P1
+        pos += 1
     h ^= h >> np.uint64(33)
     h *= _P2
     h ^= h >> np.uint64(29)
     h *= _P3
     h ^= h >> np.uint64(32)
     return h
+
+
+def _hash_short(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray, seed: int) -> np.ndarray:
+    """XXH64 of values of at most ``_LONG`` bytes, one group of equal lengths at a time."""
+    words = _Words(data)
+    out = np.empty(len(starts), dtype=np.uint64)
+    order = np.argsort(lengths.astype(np.int16), kind="stable")  # 16-bit keys: numpy's radix sort
+    ordered = lengths[order]
+    cuts = np.flatnonzero(np.diff(ordered)) + 1
+    for group in np.split(order, cuts):
+        out[group] = _hash_length(words, data, starts[group], int(lengths[group[0]]), seed)
+    return out
 
 
 def hash_strings(values: pa.Array, seed: int = SEED) -> np.ndarray:
