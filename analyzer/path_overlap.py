@@ -21,7 +21,9 @@ def overlap(output: Path | str, source: Path | str) -> str | None:
     real_out, real_in = os.path.realpath(output), os.path.realpath(source)
     if within(real_out, real_in):
         return "is" if real_out == real_in else "is inside"
-    if within(real_in, real_out):
+    # A single file given as the input may sit in the output directory: only that file is read,
+    # never the reports beside it (the demo writes its training file where its baseline goes).
+    if within(real_in, real_out) and not os.path.isfile(real_in):
         return "contains"
     return None
 
