@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analyzer import contract
+from analyzer.ownership import hand_over
+from analyzer.path_overlap import overlap
 
 log = logging.getLogger("monitor_analyzer.container")
 
@@ -233,12 +235,12 @@ def drop_root(env: dict[str, str]) -> None:
         user = pwd.getpwnam(RUN_USER)
     except KeyError:
         return  # not our image: stay as we are
+    inputs = [contract.rebase(env[k]) for k in ("dataset_source", "ground_truth_source") if env.get(k)]
     for path in writable_paths(env):
+        if any(overlap(path, source) for source in inputs):
+            continue  # the job refuses it in one line; nothing is created or handed over in the input
         path.mkdir(parents=True, exist_ok=True)
-        for directory, _, files in os.walk(path):
-            os.chown(directory, user.pw_uid, user.pw_gid)
-            for name in files:
-                os.chown(os.path.join(directory, name), user.pw_uid, user.pw_gid)
+        hand_over(path, user.pw_uid, user.pw_gid)
     os.setgroups([])
     os.setgid(user.pw_gid)
     os.setuid(user.pw_uid)

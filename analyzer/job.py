@@ -21,6 +21,7 @@ from analyzer.custom import hooks as custom
 from analyzer.errors import ConfigError, InputError, ScriptError
 from analyzer.formats import PARQUET
 from analyzer.ledger import Ledger
+from analyzer.path_overlap import check_apart
 from analyzer.profile.column import ProfileSettings
 from analyzer.profile_job import run_profile
 from analyzer.report_html import render_report
@@ -77,6 +78,15 @@ def check_scope(config: JobConfig) -> None:
         )
 
 
+def check_outputs_apart(config: JobConfig) -> None:
+    """Before anything is written or removed: no output inside an input, no input inside an output."""
+    cloudwatch = config.cloudwatch_metrics_directory if config.publish_cloudwatch_metrics else None
+    check_apart(
+        {"dataset_source": config.dataset_source, "ground_truth_source": config.ground_truth_source},
+        {"output_path": config.output_path, "cloudwatch_metrics_directory": cloudwatch},
+    )
+
+
 def validate_scripts(config: JobConfig) -> None:
     """Fail before any data is read when a script is missing its handler (as the prebuilt image does)."""
     if config.record_preprocessor_script:
@@ -94,6 +104,7 @@ def run_job(
     """Profile the dataset; suggest constraints; with a baseline, check it and write the violations.
     Model-quality jobs and ground-truth merges go to their own modules."""
     started = time.monotonic()
+    check_outputs_apart(config)
     for name in (STATISTICS_FILE, CONSTRAINTS_FILE, VIOLATIONS_FILE, REPORT_FILE):  # a killed run's halves
         remove_stale_temporaries(config.output_path / name)
     if config.ground_truth_source is not None:

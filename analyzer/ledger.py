@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from analyzer.log_text import printable
+
 MAX_EXAMPLES = 20
 # The raw lines of skipped records travel back to the driver only up to these bounds (per task and
 # in total), so a dataset of garbage cannot exhaust the driver's memory; the rest is counted.
@@ -24,7 +26,7 @@ class Location:
     line: int  # 1-based line within the split
 
     def resolve(self, lines_before: dict[tuple[str, int], int]) -> str:
-        return f"{self.path}:{lines_before.get((self.path, self.split_start), 0) + self.line}"
+        return f"{printable(self.path)}:{lines_before.get((self.path, self.split_start), 0) + self.line}"
 
 
 @dataclass

@@ -19,6 +19,7 @@ from pathlib import Path
 from analyzer import sources
 from analyzer.errors import AnalyzerError, InputError, RowError
 from analyzer.formats import CSV, PARQUET
+from analyzer.log_text import printable
 from analyzer.profile.column import ProfileSettings
 from analyzer.profile.dataset import DatasetProfile
 from analyzer.readers import ReadPlan, read_batches
@@ -86,7 +87,7 @@ def plan_reading(
             except SkipRecord as e:
                 # The header (or the line that sets the width) decides every column: no skipping it.
                 which = "header" if dataset_format.header else "first line"
-                raise InputError(f"{path}: the {which} is {e.reason}: {e.detail}") from None
+                raise InputError(f"{printable(str(path))}: the {which} is {e.reason}: {e.detail}") from None
             if dataset_format.header:
                 headers[str(path)] = header_names(fields)
             else:
@@ -159,7 +160,7 @@ def locate(error: RowError, batch, split: Split, plan: ReadPlan, make_state: Sta
             fold_split(make_state(), split, dataclasses.replace(plan, exact_locations=True), make_state)
         except InputError as located:
             return located
-    return InputError(f"{error} (in {split.path})")
+    return InputError(f"{error} (in {printable(split.path)})")
 
 
 def merge_in_order(indexed: list[tuple[int, bytes]]) -> bytes:
@@ -210,14 +211,15 @@ def run_profile(
     files = list_files(dataset_source)
     if not files:
         raise InputError(f"No data files found under dataset_source {dataset_source}")
-    plan, header_like = plan_reading(
-        files, dataset_format, preprocessor, feature_names, window, ground_truth, quarantine, split
-    )
-    header_check.warn(header_like)
+    # Splits first: each file's stamp (size, mtime, inode) is taken before any byte of it is read.
     splittable = dataset_format.kind != PARQUET
     splits = plan_splits(
         files, splittable=splittable, split_bytes=split_bytes or sources.split_bytes_setting()
     )
+    plan, header_like = plan_reading(
+        files, dataset_format, preprocessor, feature_names, window, ground_truth, quarantine, split
+    )
+    header_check.warn(header_like)
     total_bytes = sum(s.end - s.start for s in splits)
     task_bytes = int(os.environ.get("MONITOR_ANALYZER_TASK_BYTES") or TASK_BYTES)
     groups = group_splits(splits, tasks or max(math.ceil(total_bytes / task_bytes), 1))

@@ -5,10 +5,16 @@ from __future__ import annotations
 import gzip
 import os
 import zlib
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from analyzer.errors import InputError
+from analyzer.file_stamp import FileStamp, check_open, check_path, disappeared, stamp_of
+from analyzer.listing import list_dataset, log_listing
+from analyzer.log_text import printable
 
 DEFAULT_SPLIT_BYTES = 32 * 1024 * 1024
 
@@ -34,29 +40,21 @@ class Split:
     start: int
     end: int
     size: int
+    # The file as planned; the task that reads the split fails if it is no longer so. Not part of
+    # a split's identity (tests and validate build splits without one: nothing is checked then).
+    stamp: FileStamp | None = field(default=None, compare=False)
 
     @property
     def whole_file(self) -> bool:
         return self.start == 0 and self.end >= self.size
 
 
-def is_hidden(path: Path) -> bool:
-    # Spark and Hadoop ignore files starting with "." or "_" (_SUCCESS, .crc, .ipynb_checkpoints).
-    return path.name.startswith((".", "_"))
-
-
 def list_files(source: str | Path) -> list[Path]:
-    """Every data file under ``source`` (a directory read recursively, or a single file), sorted."""
-    root = Path(source)
-    if root.is_file():
-        return [root]
-    if not root.is_dir():
-        raise InputError(f"dataset_source {root} does not exist")
-    files = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        dirnames[:] = sorted(d for d in dirnames if not is_hidden(Path(d)))
-        files.extend(Path(dirpath) / f for f in sorted(filenames) if not is_hidden(Path(f)))
-    return sorted(files)
+    """Every data file under ``source`` (a directory read recursively, or a single file), sorted;
+    links that leave ``source`` are skipped with a warning (see analyzer.listing)."""
+    listing = list_dataset(source)
+    log_listing(listing)
+    return listing.files
 
 
 def is_compressed(path: str | Path) -> bool:
@@ -66,12 +64,16 @@ def is_compressed(path: str | Path) -> bool:
 def plan_splits(files: list[Path], splittable: bool, split_bytes: int = DEFAULT_SPLIT_BYTES) -> list[Split]:
     splits = []
     for path in files:
-        size = path.stat().st_size
+        try:
+            stamp = stamp_of(str(path))
+        except FileNotFoundError:
+            raise disappeared(str(path)) from None
+        size = stamp.size
         if not splittable or is_compressed(path) or size <= split_bytes:
-            splits.append(Split(str(path), 0, size, size))
+            splits.append(Split(str(path), 0, size, size, stamp))
             continue
         for start in range(0, size, split_bytes):
-            splits.append(Split(str(path), start, min(start + split_bytes, size), size))
+            splits.append(Split(str(path), start, min(start + split_bytes, size), size, stamp))
     return splits
 
 
@@ -96,31 +98,51 @@ def check_text_start(path: str | Path, start: bytes) -> bytes:
     """The first bytes of a text file without a UTF-8 BOM; a UTF-16/32 file is an InputError."""
     if start.startswith(WIDE_BOMS):
         raise InputError(
-            f"{path} starts with a UTF-16 or UTF-32 byte order mark; the analyzer reads UTF-8 text, "
+            f"{printable(str(path))} starts with a UTF-16 or UTF-32 byte order mark; the analyzer reads UTF-8 text, "
             "convert the file to UTF-8"
         )
     return start.removeprefix(UTF8_BOM)
 
 
-def read_gzip(path: str | Path) -> bytes:
+@contextmanager
+def open_planned(path: str, stamp: FileStamp | None) -> Iterator[BinaryIO]:
+    """The file opened for reading, checked against its planned stamp at open and once the caller
+    has read what it needed; a deleted, replaced or resized file is an InputChanged naming it."""
+    with _open(path, stamp) as f:
+        check_open(path, stamp, f.fileno())
+        yield f
+        check_open(path, stamp, f.fileno())
+    check_path(path, stamp)
+
+
+def _open(path: str, stamp: FileStamp | None) -> BinaryIO:
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        if stamp is None:
+            raise
+        raise disappeared(path) from None
+
+
+def read_gzip(path: str | Path, stamp: FileStamp | None = None) -> bytes:
     """A gzip file's text. A truncated or corrupt archive fails the job naming the file: the records
     it held cannot be counted, so skipping them would lose them silently."""
     try:
-        with gzip.open(path, "rb") as f:
+        with open_planned(str(path), stamp) as raw, gzip.GzipFile(fileobj=raw, mode="rb") as f:
             return f.read()
     except (OSError, EOFError, zlib.error) as e:
         raise gzip_error(path, e) from e
 
 
 def gzip_error(path: str | Path, error: Exception) -> InputError:
-    return InputError(f"{path} is not a readable gzip file: {' '.join(str(error).split())}")
+    return InputError(f"{printable(str(path))} is not a readable gzip file: {' '.join(str(error).split())}")
 
 
 def read_split(split: Split) -> bytes:
     """The bytes of the lines that start in the split, with the last one completed."""
     if is_compressed(split.path):
-        return check_text_start(split.path, read_gzip(split.path))
-    with open(split.path, "rb") as f:
+        return check_text_start(split.path, read_gzip(split.path, split.stamp))
+    with open_planned(split.path, split.stamp) as f:
         pos = split.start
         if pos > 0:
             f.seek(pos - 1)

@@ -70,8 +70,18 @@ def _fetch_s3(uri: str, target: Path) -> int:
 def _fetch_local(uri: str, target: Path) -> int:
     source = Path(uri.removeprefix("file://"))
     if source.is_dir():
-        shutil.copytree(source, target, dirs_exist_ok=True)
-        return sum(1 for p in source.rglob("*") if p.is_file())
+        # What the job would list there, nothing more: copytree would follow a link out of the
+        # directory (a planted /etc/passwd becomes staged data) and walk a link loop without end.
+        from analyzer.listing import list_dataset, log_listing
+
+        listing = list_dataset(source, hidden=True)  # staging copies all; the job skips hidden names
+        log_listing(listing)
+        files = listing.files
+        for path in files:
+            destination = target / path.relative_to(source)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, destination)
+        return len(files)
     if source.is_file():
         shutil.copy2(source, target / source.name)
         return 1

@@ -79,13 +79,30 @@ def write_atomic_with(path: str | Path, write: Callable[[BinaryIO], object]) -> 
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
+            # mkstemp makes 0600; the file gets what open() would have given it (0666 less the
+            # umask), so a umask of 077 keeps reports private and 022 lets others read them.
+            os.fchmod(f.fileno(), 0o666 & ~process_umask())
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; reports are for whoever reads the output
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def process_umask() -> int:
+    """The umask, read from /proc where Linux shows it: setting it to read it back (the only other
+    way) would briefly change it for every thread of the process."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def remove_stale_temporaries(path: str | Path) -> None:

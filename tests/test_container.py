@@ -157,6 +157,39 @@ def test_a_failing_job_writes_its_message_and_exits_255(tmp_path):
     assert message(opt_ml) == "Invalid value for output_columns_position"
 
 
+def test_links_planted_in_the_input_and_the_output_hand_nothing_over(tmp_path, golden):
+    """Started as root, the entrypoint gives the output directories to the analyzer user: a link
+    planted there (to a root-only file) is changed itself, its target keeps root; a link in the
+    dataset to that file is not read as data (skipped with a warning)."""
+    opt_ml = tmp_path / "opt_ml"
+    baseline_job(opt_ml, golden)
+    secret = opt_ml / "config" / "secret.csv"
+    secret.write_text("f0,f1\nsecret,1\n")
+    secret.chmod(0o600)
+    output = under(opt_ml, OUTPUT)
+    output.mkdir(parents=True)
+    (output / "planted").symlink_to("/opt/ml/config/secret.csv")
+    (under(opt_ml, SDK_ENV["dataset_source"]) / "planted.csv").symlink_to("/opt/ml/config/secret.csv")
+    result = docker_run(opt_ml)
+    assert result.returncode == 0, describe(result)
+    assert secret.stat().st_uid == 0 and secret.stat().st_mode & 0o777 == 0o600
+    assert os.lstat(output / "planted").st_uid == 1000
+    assert "planted.csv is a link to /opt/ml/config/secret.csv, outside dataset_source" in result.stderr
+    statistics = json.loads((output / "statistics.json").read_text())
+    assert statistics["dataset"]["item_count"] == 100  # the golden rows, not the secret's
+
+
+def test_an_output_inside_the_input_is_refused_in_the_image(tmp_path, golden):
+    opt_ml = tmp_path / "opt_ml"
+    headered_golden_csv(golden, under(opt_ml, SDK_ENV["dataset_source"]))
+    inside = f"{SDK_ENV['dataset_source']}/reports"
+    write_job_config(opt_ml, {**SDK_ENV, "output_path": inside})
+    result = docker_run(opt_ml)
+    assert result.returncode == FAILURE_EXIT, describe(result)
+    assert message(opt_ml).startswith(f"output_path {inside} is inside dataset_source")
+    assert sorted(p.name for p in under(opt_ml, SDK_ENV["dataset_source"]).iterdir()) == ["baseline.csv"]
+
+
 # ---------------------------------------------------------------- local-job: the request as the SDK sends it
 
 

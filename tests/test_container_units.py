@@ -18,6 +18,7 @@ import pytest
 from analyzer import container, local_job, storage
 from analyzer.container import Hosts, Sizing, cgroup_cpus, cgroup_memory, container_sizing
 from analyzer.errors import ConfigError
+from analyzer.ownership import hand_over
 from analyzer.schedule_request import CAPTURE_FORMAT, execution_request, hour_prefixes
 from tests.helpers_aws import moto_server
 
@@ -185,16 +186,16 @@ def test_writable_paths_are_rebased_under_opt_ml(tmp_path, monkeypatch):
 class PrivilegeSpy:
     """Stands in for os.setuid & co.: drop_root must never change this process's identity."""
 
-    def __init__(self, monkeypatch):
+    def __init__(self, monkeypatch, chown: bool = True):
         self.calls: list[tuple] = []
-        for name in ("setuid", "setgid", "setgroups", "chown"):
+        for name in ("setuid", "setgid", "setgroups", *(("chown", "fchown") if chown else ())):
             monkeypatch.setattr(os, name, self.recorder(name))
         # drop_root rewrites HOME and USER: make the test restore them.
         monkeypatch.setenv("HOME", os.environ.get("HOME", "/root"))
         monkeypatch.setenv("USER", os.environ.get("USER", "root"))
 
     def recorder(self, name):
-        def record(*args):
+        def record(*args, **kwargs):
             self.calls.append((name, *args))
 
         return record
@@ -248,10 +249,19 @@ def test_drop_root_as_another_user_does_nothing(tmp_path, monkeypatch):
     assert spy.calls == [] and looked_up == []
 
 
+AS_ROOT = pytest.mark.skipif(os.geteuid() != 0, reason="handing files to another uid needs root")
+
+
+def owner(path: Path) -> tuple[int, int]:
+    st = os.lstat(path)
+    return st.st_uid, st.st_gid
+
+
+@AS_ROOT
 def test_drop_root_as_root_hands_the_outputs_over(tmp_path, monkeypatch):
-    """With the user present (faked) the output directories are chowned, then gid and uid change
-    (intercepted: this process keeps its identity)."""
-    spy = PrivilegeSpy(monkeypatch)
+    """With the user present (faked) the output directories are really chowned, then gid and uid
+    change (intercepted: this process keeps its identity)."""
+    spy = PrivilegeSpy(monkeypatch, chown=False)
     monkeypatch.setenv("OPT_ML", str(tmp_path))
     monkeypatch.delenv("MONITOR_ANALYZER_KEEP_ROOT", raising=False)
     monkeypatch.setattr(os, "getuid", lambda: 0)
@@ -259,16 +269,42 @@ def test_drop_root_as_root_hands_the_outputs_over(tmp_path, monkeypatch):
     monkeypatch.setattr(container.pwd, "getpwnam", lambda name: fake if name == "analyzer" else None)
     write(tmp_path / "output" / "message", "old")
     container.drop_root({"output_path": "/opt/ml/processing/output"})
-    chowned = {Path(c[1]) for c in spy.calls if c[0] == "chown"}
-    assert {c[2:] for c in spy.calls if c[0] == "chown"} == {(4242, 4343)}
-    assert chowned == {
-        tmp_path / "output",
-        tmp_path / "output" / "message",
-        tmp_path / "processing" / "output",
-    }
-    assert (tmp_path / "processing" / "output").is_dir()
+    for path in (tmp_path / "output", tmp_path / "output" / "message", tmp_path / "processing" / "output"):
+        assert owner(path) == (4242, 4343)
+    assert owner(tmp_path / "processing") == (0, 0)  # created on the way, not an output
     assert spy.identity_calls() == [("setgroups", []), ("setgid", 4343), ("setuid", 4242)]
     assert os.environ["HOME"] == "/home/analyzer" and os.environ["USER"] == "analyzer"
+
+
+@AS_ROOT
+def test_handing_over_never_follows_a_planted_link(tmp_path):
+    """Links planted in an output directory (to a root-only file, to a directory outside) are
+    changed themselves; what they point to keeps its owner, and nothing outside is descended into."""
+    secret = write(tmp_path / "secret" / "shadow", "root only")
+    secret.chmod(0o600)
+    outside = write(tmp_path / "elsewhere" / "deep" / "file", "x").parent.parent
+    output = tmp_path / "output"
+    write(output / "reports" / "statistics.json", "{}")
+    (output / "shadow-link").symlink_to(secret)
+    (output / "reports" / "dir-link").symlink_to(outside, target_is_directory=True)
+    (output / "up").symlink_to(tmp_path, target_is_directory=True)
+    hand_over(output, 4242, 4343)
+    for path in (output, output / "reports", output / "reports" / "statistics.json"):
+        assert owner(path) == (4242, 4343)
+    for link in (output / "shadow-link", output / "reports" / "dir-link", output / "up"):
+        assert owner(link) == (4242, 4343)  # the link itself (lchown)
+    for untouched in (secret, secret.parent, outside, outside / "deep", outside / "deep" / "file", tmp_path):
+        assert owner(untouched) == (0, 0), untouched
+
+
+@AS_ROOT
+def test_an_output_path_that_is_a_link_is_not_followed(tmp_path):
+    target = write(tmp_path / "real" / "file", "x").parent
+    link = tmp_path / "output"
+    link.symlink_to(target, target_is_directory=True)
+    hand_over(link, 4242, 4343)
+    assert owner(link) == (4242, 4343)
+    assert owner(target) == (0, 0) and owner(target / "file") == (0, 0)
 
 
 # -- local_job: requests, paths, files ------------------------------------------------------------

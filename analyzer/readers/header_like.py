@@ -34,6 +34,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from analyzer.formats import CSV, DatasetFormat
+from analyzer.log_text import printable
 from analyzer.profile.datatypes import FRACTIONAL_RE, INTEGRAL_RE
 
 log = logging.getLogger("monitor_analyzer.profile")
@@ -78,7 +79,7 @@ class HeaderLike:
             for i, text in self.names[:MAX_EVIDENCE]
         )
         more = f" and {len(self.names) - MAX_EVIDENCE} more" if len(self.names) > MAX_EVIDENCE else ""
-        where = f"{self.path}:{self.line}"
+        where = f"{printable(self.path)}:{self.line}"
         if self.part is None:
             return (
                 f"{where}: line {self.line} looks like a header (text above numeric columns: {quoted}{more})"

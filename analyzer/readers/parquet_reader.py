@@ -11,8 +11,9 @@ import pyarrow.parquet as pq
 from analyzer.batch import Batch, Column, positional
 from analyzer.errors import InputError
 from analyzer.ledger import Ledger
+from analyzer.log_text import printable
 from analyzer.readers.plan import ReadPlan
-from analyzer.sources import Split
+from analyzer.sources import Split, open_planned
 
 
 def _flat(table: pa.Table) -> pa.Table:
@@ -42,12 +43,19 @@ def read(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
         yield from _read(split, plan, ledger)
     except (pa.ArrowException, OSError) as e:
         # A damaged file's rows cannot be counted, so they cannot be skipped: the job fails naming it.
-        raise InputError(f"{split.path} is not a readable Parquet file: {' '.join(str(e).split())}") from e
+        raise InputError(
+            f"{printable(split.path)} is not a readable Parquet file: {' '.join(str(e).split())}"
+        ) from e
 
 
 def _read(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
-    parquet = pq.ParquetFile(split.path)
-    ledger.split_lines[(split.path, split.start)] = parquet.metadata.num_rows
+    with open_planned(split.path, split.stamp) as f:
+        parquet = pq.ParquetFile(f)
+        ledger.split_lines[(split.path, split.start)] = parquet.metadata.num_rows
+        yield from _batches(parquet, plan, ledger)
+
+
+def _batches(parquet: pq.ParquetFile, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
     for record_batch in parquet.iter_batches(batch_size=max(plan.batch_rows, 65536)):
         table = _flat(pa.Table.from_batches([record_batch]))
         ledger.records_read += table.num_rows

@@ -7,6 +7,7 @@ from typing import Any
 
 from analyzer.batch import Batch
 from analyzer.ledger import Ledger, Location
+from analyzer.log_text import printable
 from analyzer.rows import Row, RowBuffer, named_row
 from analyzer.scripts import load_preprocessor
 from analyzer.sources import count_lines_before
@@ -101,7 +102,7 @@ def run_segmented(records, to_rows, ledger: Ledger, batch_rows: int, handler, ha
 
 
 def where(location: Location) -> str:
-    return f"{location.path}:{count_lines_before(location.path, location.split_start) + location.line}"
+    return f"{printable(location.path)}:{count_lines_before(location.path, location.split_start) + location.line}"
 
 
 def _call(handler: Callable[[Any], Any], value: Any) -> Any:

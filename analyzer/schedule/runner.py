@@ -27,6 +27,7 @@ from analyzer import storage
 from analyzer.contract import DEFAULT_MAX_SKIPPED_FRACTION, JobConfig, check_fraction
 from analyzer.errors import AnalyzerError, ConfigError, InputError
 from analyzer.formats import CAPTURE, MERGE, DatasetFormat
+from analyzer.path_overlap import check_apart
 from analyzer.schedule.cron import Cron
 from analyzer.schedule_request import hour_prefixes, iso, utc
 
@@ -84,7 +85,19 @@ class ScheduleSpec:
             )
         if self.quality is not None and not self.baseline_constraints:
             raise ConfigError("A model-quality schedule needs --baseline-constraints")
+        self.check_outputs_apart()
         return self
+
+    def check_outputs_apart(self) -> None:
+        """Local reports must not land where the capture (or ground truth) is read: the next window
+        would read them as data. S3 prefixes are keys, not paths: not compared here."""
+        if storage.is_s3(self.output):
+            return
+        inputs = {"--capture": storage.join(self.capture, self.endpoint, self.variant)}
+        if self.quality is not None:
+            inputs["--ground-truth"] = self.quality.ground_truth
+        local_inputs = {k: storage.local(v) for k, v in inputs.items() if not storage.is_s3(v)}
+        check_apart(local_inputs, {"--output": storage.local(self.root)})
 
     @property
     def root(self) -> str:

@@ -28,6 +28,10 @@ from analyzer.window import TimeWindow
 NO_FILES = (
     "point --dataset (dataset_source) at the directory the data is in; files starting with . or _ are ignored"
 )
+NOT_READ = (
+    "links that leave dataset_source, broken links and special files are never read: copy the data "
+    "into the source, or point dataset_source at the directory the links lead to"
+)
 BAD_GZIP = "re-upload the file: a truncated or corrupt archive fails the job (its records cannot be counted)"
 BAD_BASELINE = "pass the statistics.json and constraints.json a baseline job wrote, or repair the key named"
 BAD_SCRIPT = "fix the script so that it imports and defines preprocess_handler(inference_record)"

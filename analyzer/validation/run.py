@@ -13,16 +13,17 @@ from analyzer.baseline import Baseline, load_baseline
 from analyzer.errors import AnalyzerError
 from analyzer.formats import PARQUET, DatasetFormat
 from analyzer.ledger import Ledger
+from analyzer.listing import WARN_EACH, list_dataset, log_listing
 from analyzer.profile.column import ProfileSettings
 from analyzer.profile.dataset import DatasetProfile
 from analyzer.profile_job import fold_split, make_read_plan
 from analyzer.scripts import load_preprocessor
-from analyzer.sources import Split, line_count, list_files
+from analyzer.sources import Split, line_count
 from analyzer.statistics import build_statistics
 from analyzer.validation import advice
 from analyzer.validation.capture_scan import CaptureScan
 from analyzer.validation.encodings import detect
-from analyzer.validation.findings import ERROR, ColumnInfo, FileInfo, Records, ValidationReport
+from analyzer.validation.findings import ERROR, WARNING, ColumnInfo, FileInfo, Records, ValidationReport
 from analyzer.validation.sample import FileSample, choose_files, sample_file
 from analyzer.window import TimeWindow
 
@@ -43,13 +44,17 @@ class ValidateRequest:
 
 def validate(request: ValidateRequest) -> ValidationReport:
     started = time.monotonic()
-    files = list_files(request.dataset)
+    listing = list_dataset(request.dataset)
+    log_listing(listing)
+    files = listing.files
     report = ValidationReport(
         str(request.dataset),
         request.dataset_format.kind,
         len(files),
         request.max_skipped_fraction,
     )
+    for skipped in listing.skipped[:WARN_EACH]:
+        report.add(WARNING, f"not read: {skipped.why}", str(skipped.path), advice.NOT_READ)
     if not files:
         report.add(ERROR, "no data files", str(request.dataset), advice.NO_FILES)
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+from analyzer.log_text import printable
 from analyzer.validation.findings import ValidationReport
 
 WIDTH = 110
@@ -37,7 +38,7 @@ def render(report: ValidationReport) -> str:
         "files",
     ]
     rows = [
-        [f.path, size(f.size), f.encoding, f"{f.lines_sampled} lines sampled"]
+        [printable(f.path), size(f.size), f.encoding, f"{f.lines_sampled} lines sampled"]
         + ([f"{f.non_utf8_lines} not UTF-8"] if f.non_utf8_lines else [""])
         for f in report.files[:MAX_FILES]
     ]
@@ -63,7 +64,7 @@ def render(report: ValidationReport) -> str:
     for f in report.sorted_findings():
         lines += wrapped(f"  {f.severity.upper():<8} ", f.problem)
         if f.where:
-            lines += wrapped(f"{'':11}where: ", f.where)
+            lines += wrapped(f"{'':11}where: ", printable(f.where))
         lines += wrapped(f"{'':11}fix:   ", f.fix)
     return "\n".join(lines)
 
