@@ -402,6 +402,10 @@ def local_job(request, image, no_docker, job_dir) -> None:
         click.echo(f"message: {result.message}")
     for uri in result.outputs:
         click.echo(uri)
+    if result.skipped_keys:
+        click.echo(
+            f"skipped: {len(result.skipped_keys)} input key(s) whose names would leave the job directory"
+        )
     sys.exit(result.exit_code)
 
 

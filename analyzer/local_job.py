@@ -16,11 +16,12 @@ import os
 import shutil
 import subprocess
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from analyzer.errors import ConfigError
-from analyzer.storage import fetch, publish
+from analyzer.safe_join import UnsafePath, safe_join
+from analyzer.storage import Fetched, fetch, publish
 
 log = logging.getLogger("monitor_analyzer.local_job")
 
@@ -34,6 +35,8 @@ class LocalJobResult:
     message: str
     job_dir: Path
     outputs: list[str]
+    # S3 keys of the inputs that were not staged because their name would leave the job directory.
+    skipped_keys: list[str] = field(default_factory=list)
 
 
 def load_request(path: Path) -> dict:
@@ -55,13 +58,17 @@ def under_job(job_dir: Path, container_path: str) -> Path:
     path = os.path.normpath(container_path)
     if not path.startswith(PROCESSING):
         raise ConfigError(f"LocalPath {container_path} is not under {PROCESSING}")
-    return job_dir / Path(path).relative_to(OPT_ML)
+    try:
+        return safe_join(job_dir, Path(path).relative_to(OPT_ML).as_posix())
+    except UnsafePath as e:
+        raise ConfigError(f"LocalPath {container_path} cannot be used: {e}") from e
 
 
 # -- the job --------------------------------------------------------------------------------------
 
 
-def stage(request: dict, job_dir: Path) -> None:
+def stage(request: dict, job_dir: Path) -> Fetched:
+    staged = Fetched(0)
     for item in request.get("ProcessingInputs") or []:
         s3 = item.get("S3Input")
         if not s3:
@@ -73,10 +80,17 @@ def stage(request: dict, job_dir: Path) -> None:
                 f"Input {item.get('InputName')}: S3DataType {s3['S3DataType']} is not supported"
             )
         target = under_job(job_dir, s3["LocalPath"])
-        count = fetch(s3["S3Uri"], target)
+        fetched = fetch(s3["S3Uri"], target)
         log.info(
-            "Input %s: %d file(s) from %s at %s", item.get("InputName"), count, s3["S3Uri"], s3["LocalPath"]
+            "Input %s: %d file(s) from %s at %s%s",
+            item.get("InputName"),
+            fetched.files,
+            s3["S3Uri"],
+            s3["LocalPath"],
+            f", {len(fetched.skipped)} unsafe key(s) skipped" if fetched.skipped else "",
         )
+        staged += fetched
+    return staged
 
 
 def hosts_of(request: dict) -> list[str]:
@@ -174,7 +188,7 @@ def run_local_job(
     request: dict, job_dir: Path, docker: bool = True, image: str | None = None
 ) -> LocalJobResult:
     job_dir.mkdir(parents=True, exist_ok=True)
-    stage(request, job_dir)
+    staged = stage(request, job_dir)
     log.info(
         "Running processing job %s %s",
         request.get("ProcessingJobName", ""),
@@ -194,4 +208,4 @@ def run_local_job(
             if s3:
                 written += publish(under_job(job_dir, s3["LocalPath"]), s3["S3Uri"])
                 log.info("Output %s: %s", item.get("OutputName"), s3["S3Uri"])
-    return LocalJobResult(code, message, job_dir, written)
+    return LocalJobResult(code, message, job_dir, written, list(staged.skipped))

@@ -38,8 +38,8 @@ from analyzer.job import (
 )
 from analyzer.profile.column import ProfileSettings
 from analyzer.profile.segmented import SegmentBaseline, SegmentedProfile
-from analyzer.segments import UNKNOWN, SplitSpec, directory_name, segment_name, split_spec
-from analyzer.stale_segments import remove_stale_segments
+from analyzer.segments import UNKNOWN, SplitSpec, directory_name, is_shortened, segment_name, split_spec
+from analyzer.stale_segments import load_index, remove_stale_segments
 from analyzer.writers import remove_stale_temporaries, write_json
 
 log = logging.getLogger("monitor_analyzer.job")
@@ -99,8 +99,18 @@ def load_split_baselines(config: JobConfig, settings: ProfileSettings | None) ->
             f"{statistics} is a file: give the split baseline's directory for both, or leave it out"
         )
     stats_root = statistics or constraints
+    # A shortened folder name does not decode: the baseline run's segments.json says whose it is.
+    indexed = {path: segment for segment, path in load_index(constraints / SEGMENTS_FILE).items()}
     for directory in sorted(p for p in constraints.iterdir() if (p / CONSTRAINTS_FILE).is_file()):
-        segment = segment_name(directory.name)
+        segment = indexed.get(directory.name)
+        if segment is None and is_shortened(directory.name):
+            log.warning(
+                "Baseline folder %s has a shortened name that %s does not list: it is not used",
+                directory,
+                constraints / SEGMENTS_FILE,
+            )
+            continue
+        segment = segment if segment is not None else segment_name(directory.name)
         stats = stats_root / directory.name / STATISTICS_FILE
         stats_path = stats if stats.is_file() else None
         baselines.by_segment[segment] = resolve_dataset(

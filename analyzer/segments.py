@@ -2,11 +2,13 @@
 
 A segment is a string: the target model's name, the variant's name, or ``UNKNOWN`` for records
 that carry no such value. Reports of a segment go to ``<output_path>/<directory_name(segment)>/``;
-``directory_name`` percent-encodes, so ``segment_name`` gives the segment back.
+``directory_name`` percent-encodes, so ``segment_name`` gives the segment back, except for a name
+too long for a folder: that one gets a shortened folder name, and only segments.json tells whose.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -24,6 +26,17 @@ UNKNOWN = "_unknown"
 DIMENSIONS = {TARGET_MODEL: "TargetModel", VARIANT: "Variant"}
 
 _HOUR = re.compile(r"\d{4}/\d{2}/\d{2}/\d{2}")
+
+# A folder name is at most 255 bytes on every common file system (ext4, xfs, APFS, NTFS in UTF-16
+# units); percent-encoding triples a non-ASCII byte, so 100 accented letters are already too long.
+NAME_MAX_BYTES = 255
+SHORT_PREFIX_CHARS = 64
+# quote() never writes "=", so a shortened name can equal no other segment's encoded name, and the
+# digest of the whole name keeps two names apart that share the prefix.
+SHORTENED_MARK = "="
+DIGEST_CHARS = 32  # 128 bits: no one can make two segment names collide on purpose
+_ENCODED = r"(?:[A-Za-z0-9_.~-]|%[0-9A-F]{2})"
+_SHORTENED = re.compile(rf"(?!\.){_ENCODED}+{SHORTENED_MARK}[0-9a-f]{{{DIGEST_CHARS}}}")
 
 
 @dataclass(frozen=True)
@@ -113,10 +126,35 @@ def value_at(document, steps: tuple[str | int, ...]) -> str:
 
 def directory_name(segment: str) -> str:
     """Percent-encoding of everything but letters, digits and ``_.-~``, and of a leading ``.``, so a
-    model name with slashes (an S3 key) or ``..`` stays one directory below output_path."""
-    name = quote(segment, safe="")
+    model name with slashes (an S3 key) or ``..`` stays one directory below output_path. A name
+    whose encoding is longer than a folder name may be gets ``shortened_name``."""
+    name = _encoded(segment)
+    return name if len(name) <= NAME_MAX_BYTES else shortened_name(segment)
+
+
+def _encoded(text: str) -> str:
+    # A JSON string may hold a lone surrogate: it is encoded as its own bytes, not refused.
+    name = quote(text.encode("utf-8", "surrogatepass"), safe="")
     return "%2E" + name[1:] if name.startswith(".") else name
 
 
+def shortened_name(segment: str) -> str:
+    """The encoding of the name's first characters (never half a character), the mark, and a digest
+    of the whole name: stable from run to run, distinct for distinct names."""
+    end = 0
+    while end < len(segment) and len(_encoded(segment[: end + 1])) <= SHORT_PREFIX_CHARS:
+        end += 1
+    digest = hashlib.sha256(segment.encode("utf-8", "surrogatepass")).hexdigest()[:DIGEST_CHARS]
+    return f"{_encoded(segment[:end])}{SHORTENED_MARK}{digest}"
+
+
+def is_shortened(directory: str) -> bool:
+    return _SHORTENED.fullmatch(directory) is not None
+
+
 def segment_name(directory: str) -> str:
-    return unquote(directory)
+    """The segment of a folder directory_name wrote (not of a shortened one: see segments.json)."""
+    try:
+        return unquote(directory, errors="surrogatepass")
+    except UnicodeDecodeError:  # a hand-made folder name that no segment encodes to
+        return unquote(directory)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from analyzer.job import CONSTRAINTS_FILE, REPORT_FILE, STATISTICS_FILE, VIOLATIONS_FILE
 from analyzer.quarantine import QUARANTINE_DIR, QUARANTINE_FILE
-from analyzer.segments import directory_name, segment_name
+from analyzer.segments import directory_name, is_shortened, segment_name
 from analyzer.writers import remove_stale_temporaries
 
 log = logging.getLogger("monitor_analyzer.job")
@@ -25,24 +25,34 @@ REPORT_FILES = (STATISTICS_FILE, CONSTRAINTS_FILE, VIOLATIONS_FILE, REPORT_FILE)
 def is_segment_directory(name: str) -> bool:
     """One folder right under output_path, spelled as directory_name spells a segment: never ``..``,
     a path with slashes, or an absolute path that a hand-edited segments.json could hold."""
-    return name not in ("", ".", "..") and directory_name(segment_name(name)) == name
+    return name not in ("", ".", "..") and (directory_name(segment_name(name)) == name or is_shortened(name))
 
 
-def listed_directories(index_file: Path) -> list[str]:
-    """The segment folders an earlier run's segments.json lists (none when it is absent or damaged:
-    then nothing is known to be ours)."""
+def load_index(index_file: Path) -> dict[str, str]:
+    """Segment -> folder of every segment an earlier run's segments.json lists with a folder that
+    is the one directory_name gives it (none when the file is absent or damaged: then nothing is
+    known to be ours, and a hand-edited entry cannot point a segment at another's folder)."""
     try:
         document = json.loads(index_file.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return []
+        return {}
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         log.warning("%s does not load (%s): earlier segment folders are left as they are", index_file, e)
-        return []
+        return {}
     segments = document.get("segments") if isinstance(document, dict) else None
     if not isinstance(segments, dict):
-        return []
-    paths = [entry.get("path") for entry in segments.values() if isinstance(entry, dict)]
-    return sorted({p for p in paths if isinstance(p, str) and is_segment_directory(p)})
+        return {}
+    found = {}
+    for segment, entry in segments.items():
+        path = entry.get("path") if isinstance(entry, dict) else None
+        if isinstance(path, str) and is_segment_directory(path) and directory_name(segment) == path:
+            found[segment] = path
+    return found
+
+
+def listed_directories(index_file: Path) -> list[str]:
+    """The segment folders an earlier run's segments.json lists."""
+    return sorted(set(load_index(index_file).values()))
 
 
 def remove_file(path: Path) -> bool:

@@ -7,14 +7,20 @@ emulator, a private endpoint) is honoured; nothing about credentials is ever log
 from __future__ import annotations
 
 import contextlib
+import logging
 import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlparse
 
 from analyzer.errors import ConfigError, InputError
+from analyzer.log_text import printable
+from analyzer.safe_join import UnsafePath, safe_join, unsafe_reason
 from analyzer.writers import write_atomic
+
+log = logging.getLogger("monitor_analyzer.storage")
 
 DOWNLOAD_THREADS = 8
 
@@ -38,33 +44,67 @@ def split_s3(uri: str) -> tuple[str, str]:
     return parsed.netloc, parsed.path.lstrip("/")
 
 
-def fetch(uri: str, target: Path) -> int:
-    """Copy a file, a directory, or every object under an S3 prefix into ``target``; files copied."""
+@dataclass(frozen=True)
+class Fetched:
+    """What staging copied: the number of files, and the S3 keys it refused (a key that would have
+    left the staging directory, see safe_join) so the caller can count them where the user looks."""
+
+    files: int
+    skipped: tuple[str, ...] = ()
+
+    def __add__(self, other: Fetched) -> Fetched:
+        return Fetched(self.files + other.files, self.skipped + other.skipped)
+
+
+def fetch(uri: str, target: Path) -> Fetched:
+    """Copy a file, a directory, or every object under an S3 prefix into ``target``."""
     target.mkdir(parents=True, exist_ok=True)
     if uri.startswith("s3://"):
         with s3_errors(uri):
             return _fetch_s3(uri, target)
-    return _fetch_local(uri, target)
+    return Fetched(_fetch_local(uri, target))
 
 
-def _fetch_s3(uri: str, target: Path) -> int:
+def _fetch_s3(uri: str, target: Path) -> Fetched:
     bucket, prefix = split_s3(uri)
     client = s3_client()
     folder = prefix.rsplit("/", 1)[0] + "/" if "/" in prefix else ""
-    jobs = []
+    planned: dict[str, str] = {}  # key -> its path below target
+    skipped = []
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents", []):
             key = item["Key"]
-            if not key.endswith("/"):  # a folder marker holds nothing
-                destination = target / _relative_key(key, prefix, folder)
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                jobs.append((key, str(destination)))
-    if not jobs:
-        raise ConfigError(f"No objects under {uri}")
+            if key.endswith("/"):  # a folder marker holds nothing
+                continue
+            relative = _relative_key(key, prefix, folder)
+            try:
+                safe_join(target, relative)
+            except UnsafePath as e:
+                skipped.append(_skip(bucket, key, e.reason))
+                continue
+            planned[key] = relative
+    # S3 holds ``a`` and ``a/b`` side by side; a disk cannot: the file that is also a folder goes.
+    folders = {str(parent) for r in planned.values() for parent in PurePosixPath(r).parents}
+    for key in [k for k, r in planned.items() if r in folders]:
+        skipped.append(_skip(bucket, key, "another key uses its name as a folder"))
+        del planned[key]
+    if not planned:
+        unsafe = f" ({len(skipped)} unsafe key(s) skipped)" if skipped else ""
+        raise ConfigError(f"No objects under {uri}{unsafe}")
+    jobs = []
+    for key, relative in planned.items():
+        destination = safe_join(target, relative)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        jobs.append((key, str(destination)))
     # An hour of capture is many small objects: download them side by side (clients are thread-safe).
     with ThreadPoolExecutor(DOWNLOAD_THREADS) as pool:
         list(pool.map(lambda job: client.download_file(bucket, *job), jobs))
-    return len(jobs)
+    return Fetched(len(jobs), tuple(skipped))
+
+
+def _skip(bucket: str, key: str, reason: str) -> str:
+    log.warning("Skipped S3 object s3://%s/%s: %s", bucket, printable(key), reason)
+    return key
 
 
 def _fetch_local(uri: str, target: Path) -> int:
@@ -96,8 +136,10 @@ def _relative_key(key: str, prefix: str, folder: str) -> str:
     rest = key[len(prefix) :]
     if not rest:
         return key.rsplit("/", 1)[-1]
-    if prefix.endswith("/") or rest.startswith("/"):
-        return rest.lstrip("/")
+    if prefix.endswith("/"):
+        return rest  # a leading "/" here is an empty segment: safe_join refuses it
+    if rest.startswith("/"):
+        return rest[1:]
     return key[len(folder) :]
 
 
@@ -110,17 +152,33 @@ def publish(source: Path, uri: str) -> list[str]:
         client = s3_client()
         with s3_errors(uri):
             for path in files:
-                key = "/".join(filter(None, [prefix.rstrip("/"), path.relative_to(source).as_posix()]))
+                relative = _published_name(path, source, uri)
+                key = "/".join(filter(None, [prefix.rstrip("/"), relative]))
                 client.upload_file(str(path), bucket, key)
                 written.append(f"s3://{bucket}/{key}")
         return written
     destination = Path(uri.removeprefix("file://"))
     for path in files:
-        target = destination / path.relative_to(source)
+        relative = _published_name(path, source, uri)
+        try:
+            # Also refuses a link planted in the output (a report folder pointing elsewhere).
+            target = safe_join(destination, relative)
+        except UnsafePath as e:
+            raise StorageError(f"Output {uri}: not writing {e}") from e
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, target)
         written.append(str(target))
     return written
+
+
+def _published_name(path: Path, source: Path, uri: str) -> str:
+    """A report file's name below the output, checked like any name: segment folders are named
+    after the data."""
+    relative = path.relative_to(source).as_posix()
+    reason = unsafe_reason(relative)
+    if reason:
+        raise StorageError(f"Output {uri}: not writing {printable(relative)}: {reason}")
+    return relative
 
 
 def is_s3(uri: str) -> bool:
@@ -178,12 +236,13 @@ def list_names(uri: str) -> list[str]:
         bucket, prefix = split_s3(uri.rstrip("/") + "/")
         client = s3_client()
         names = []
-        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-            names += [
-                item["Key"][len(prefix) :]
-                for item in page.get("Contents", [])
-                if not item["Key"].endswith("/")
-            ]
+        with s3_errors(uri):
+            for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+                names += [
+                    item["Key"][len(prefix) :]
+                    for item in page.get("Contents", [])
+                    if not item["Key"].endswith("/")
+                ]
         return sorted(names)
     root = local(uri)
     return (

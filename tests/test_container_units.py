@@ -345,20 +345,20 @@ def test_fetch_a_directory_keeps_relative_paths(tmp_path):
     write(source / "nested" / "deeper" / "b.csv", "2\n")
     write(source / "nested" / "c.json", "{}")
     target = tmp_path / "job" / "processing" / "input"
-    assert storage.fetch(f"file://{source}", target) == 3
+    assert storage.fetch(f"file://{source}", target) == storage.Fetched(3)
     assert files_under(target) == {"a.csv": "1\n", "nested/deeper/b.csv": "2\n", "nested/c.json": "{}"}
     other = tmp_path / "plain"
-    assert storage.fetch(str(source), other) == 3  # a plain path works as well
+    assert storage.fetch(str(source), other) == storage.Fetched(3)  # a plain path works as well
     assert files_under(other) == files_under(target)
 
 
 def test_fetch_a_file_puts_it_under_its_name(tmp_path):
     source = write(tmp_path / "data" / "statistics.json", '{"version": 0}')
     target = tmp_path / "baseline"
-    assert storage.fetch(str(source), target) == 1
+    assert storage.fetch(str(source), target) == storage.Fetched(1)
     assert files_under(target) == {"statistics.json": '{"version": 0}'}
     again = tmp_path / "again"
-    assert storage.fetch(f"file://{source}", again) == 1
+    assert storage.fetch(f"file://{source}", again) == storage.Fetched(1)
     assert files_under(again) == {"statistics.json": '{"version": 0}'}
 
 
@@ -495,17 +495,17 @@ def test_fetch_an_s3_prefix_keeps_relative_keys(s3, tmp_path):
     put(s3, "data/one/folder/", "")  # a console "folder" marker: no file
     put(s3, "data/other/c.csv", "c")
     target = tmp_path / "input"
-    assert storage.fetch(f"s3://{BUCKET}/data/one", target) == 2
+    assert storage.fetch(f"s3://{BUCKET}/data/one", target) == storage.Fetched(2)
     assert files_under(target) == {"a.csv": "a", "nested/b.csv": "b"}
     slash = tmp_path / "slash"
-    assert storage.fetch(f"s3://{BUCKET}/data/one/", slash) == 2
+    assert storage.fetch(f"s3://{BUCKET}/data/one/", slash) == storage.Fetched(2)
     assert files_under(slash) == files_under(target)
 
 
 def test_fetch_an_s3_object_puts_it_under_its_basename(s3, tmp_path):
     put(s3, "baselining/results/constraints.json", '{"features": []}')
     target = tmp_path / "baseline" / "constraints"
-    assert storage.fetch(f"s3://{BUCKET}/baselining/results/constraints.json", target) == 1
+    assert storage.fetch(f"s3://{BUCKET}/baselining/results/constraints.json", target) == storage.Fetched(1)
     assert files_under(target) == {"constraints.json": '{"features": []}'}
 
 
@@ -525,7 +525,7 @@ def test_publish_to_s3(s3, tmp_path):
     body = s3.get_object(Bucket=BUCKET, Key="out/sub/constraints.json")["Body"].read()
     assert body == b"c"
     back = tmp_path / "back"
-    assert storage.fetch(f"s3://{BUCKET}/out", back) == 2  # the round trip keeps the layout
+    assert storage.fetch(f"s3://{BUCKET}/out", back) == storage.Fetched(2)  # the round trip keeps the layout
     assert files_under(back) == files_under(source)
 
 
@@ -780,9 +780,11 @@ def test_fetch_a_prefix_that_is_part_of_a_name(s3, tmp_path):
     put(s3, "part/ab/x.csv", "x")
     put(s3, "part/base/constraints.json", "c")
     put(s3, "part/base/constraints.json.bak", "old")
-    assert storage.fetch(f"s3://{BUCKET}/part/a", tmp_path / "names") == 2
+    assert storage.fetch(f"s3://{BUCKET}/part/a", tmp_path / "names") == storage.Fetched(2)
     assert files_under(tmp_path / "names") == {"a.csv": "a", "ab/x.csv": "x"}
-    assert storage.fetch(f"s3://{BUCKET}/part/base/constraints.json", tmp_path / "object") == 2
+    assert storage.fetch(f"s3://{BUCKET}/part/base/constraints.json", tmp_path / "object") == storage.Fetched(
+        2
+    )
     assert files_under(tmp_path / "object") == {"constraints.json": "c", "constraints.json.bak": "old"}
 
 

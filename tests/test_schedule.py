@@ -196,7 +196,9 @@ def test_backfill_three_hours_reports_history_metrics_and_a_no_op_rerun(aws, gol
     locations = prepare(s3, golden, "backfill")
     window = ("--backfill", "2026-11-22T10:00:00Z", "2026-11-22T13:00:00Z", "--publish-cloudwatch")
     first = run_cli(*schedule_args(locations, *window))
-    assert first.returncode == 0, describe(first)
+    # The 12:00-13:00 window has no data: Failed, so the backfill says so in its exit code.
+    assert first.returncode == 255, describe(first)
+    assert "3 window(s): 1 Completed, 1 CompletedWithViolations, 1 Failed" in first.stdout
 
     reports = f"backfill/reports/{ENDPOINT}/{SCHEDULE}"
     written = objects(s3, reports)
@@ -245,7 +247,7 @@ def test_backfill_three_hours_reports_history_metrics_and_a_no_op_rerun(aws, gol
 
     secret = "Sup3r-Secret-Key-Value"  # the emulator takes any key; the logs must never show it
     again = run_cli("-v", *schedule_args(locations, *window), env={"AWS_SECRET_ACCESS_KEY": secret})
-    assert again.returncode == 0, describe(again)
+    assert again.returncode == 255, describe(again)  # the failed window is still failed
     assert "not run again" in again.stderr
     assert secret not in again.stderr + again.stdout
     assert objects(s3, reports) == written  # nothing rewritten
@@ -336,7 +338,7 @@ def test_skip_policy_and_quarantine_reach_the_jobs(tmp_path, golden):
     (capture / "a.jsonl").write_text("\n".join(lines) + "\n")
     source = golden / "sdk_pipeline_data_quality"
 
-    def schedule_run(name: str, *policy: str):
+    def schedule_run(name: str, *policy: str, exit_code: int = 0):
         result = run_cli(
             "schedule", "run", "--cron", "0 * * * *", "--endpoint", ENDPOINT, "--schedule-name", name,
             "--capture", str(tmp_path / "capture"), "--output", str(tmp_path / "reports"),
@@ -344,7 +346,7 @@ def test_skip_policy_and_quarantine_reach_the_jobs(tmp_path, golden):
             "--baseline-constraints", str(source / "constraints_good_cases.json"),
             "--backfill", "2026-11-22T10:30:00Z", "2026-11-22T11:00:00Z", "--engine", "local", *policy,
         )  # fmt: skip
-        assert result.returncode == 0, describe(result)
+        assert result.returncode == exit_code, describe(result)
         return result, tmp_path / "reports" / ENDPOINT / name / "2026" / "11" / "22" / "11"
 
     def quarantined(report: Path) -> list[tuple[str, str]]:
@@ -352,7 +354,7 @@ def test_skip_policy_and_quarantine_reach_the_jobs(tmp_path, golden):
         return [(r["location"].rsplit("/", 1)[-1], r["record"]) for r in map(json.loads, text.splitlines())]
 
     expected = [("a.jsonl:41", lines[40]), ("a.jsonl:102", lines[101])]
-    failed, report = schedule_run("strict", "--quarantine")
+    failed, report = schedule_run("strict", "--quarantine", exit_code=255)
     assert "Failed" in failed.stdout and "Skipped 2 of 102 records" in failed.stdout, describe(failed)
     assert not (report / "statistics.json").exists()
     assert quarantined(report) == expected

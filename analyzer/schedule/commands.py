@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 
 import click
 
@@ -126,9 +127,29 @@ def run(**options) -> None:
     except AnalyzerError as e:
         fail(e)
     for execution in results:
+        skipped = f" ({execution.skipped_keys} unsafe key(s) skipped)" if execution.skipped_keys else ""
         click.echo(
-            f"{execution.window_end}  {execution.status:24s} {execution.report or execution.failure_reason}"
+            f"{execution.window_end}  {execution.status:24s} "
+            f"{execution.report or execution.failure_reason}{skipped}"
         )
+    click.echo(summary_line(results))
+    failed = [e for e in results if e.status == "Failed"]
+    if failed:
+        # A cron wrapper or a pipeline step sees the exit code, not the lines above.
+        first = failed[0]
+        fail(
+            f"{len(failed)} of {len(results)} window(s) failed; first: {first.window_end}: {first.failure_reason}"
+        )
+
+
+def summary_line(results: list) -> str:
+    from analyzer.schedule.runner import COMPLETED, FAILED, IN_PROGRESS, WITH_VIOLATIONS
+
+    counts = Counter(e.status for e in results)
+    parts = [f"{counts[s]} {s}" for s in (COMPLETED, WITH_VIOLATIONS, FAILED, IN_PROGRESS) if counts[s]]
+    skipped = sum(e.skipped_keys for e in results)
+    unsafe = f"; {skipped} unsafe key(s) skipped" if skipped else ""
+    return f"{len(results)} window(s): {', '.join(parts) or 'none'}{unsafe}"
 
 
 @schedule.command("executions")
@@ -142,7 +163,11 @@ def list_executions(output, endpoint, schedule_name, as_json) -> None:
 
     from analyzer.schedule.runner import executions
 
-    for execution in executions(output, endpoint, schedule_name):
+    try:
+        found = executions(output, endpoint, schedule_name)
+    except AnalyzerError as e:
+        fail(e)
+    for execution in found:
         if as_json:
             click.echo(json.dumps(asdict(execution)))
         else:

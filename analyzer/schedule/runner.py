@@ -11,15 +11,12 @@ way has none (or an ``InProgress`` one) and runs again, once, on the next start.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import hashlib
 import json
 import logging
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,8 +24,10 @@ from analyzer import storage
 from analyzer.contract import DEFAULT_MAX_SKIPPED_FRACTION, JobConfig, check_fraction
 from analyzer.errors import AnalyzerError, ConfigError, InputError
 from analyzer.formats import CAPTURE, MERGE, DatasetFormat
+from analyzer.log_text import printable
 from analyzer.path_overlap import check_apart
 from analyzer.schedule.cron import Cron
+from analyzer.schedule.locks import exclusive
 from analyzer.schedule_request import hour_prefixes, iso, utc
 
 log = logging.getLogger("monitor_analyzer.schedule")
@@ -138,9 +137,34 @@ class Execution:
     violations: int | None = None
     seconds: float | None = None
     started: str = field(default_factory=lambda: iso(datetime.now(UTC)))
+    # Capture or ground-truth objects not staged because their key would leave the staging root.
+    skipped_keys: int = 0
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2) + "\n"
+
+    @classmethod
+    def parse(cls, text: str, where: str) -> Execution:
+        """A record as written by to_json (fields a later version adds are ignored); ValueError
+        naming ``where`` when it is not one."""
+        try:
+            document = json.loads(text)
+        except ValueError as e:
+            raise ValueError(f"{where} is not JSON ({e})") from e
+        if not isinstance(document, dict):
+            raise ValueError(f"{where} is not a JSON object")
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in document.items() if k in known}
+        missing = [name for name in _REQUIRED_RECORD_FIELDS if name not in values]
+        if missing:
+            raise ValueError(f"{where} has no {', '.join(missing)}")
+        wrong = [name for name in _REQUIRED_RECORD_FIELDS if not isinstance(values[name], str)]
+        if wrong:
+            raise ValueError(f"{where}: {', '.join(wrong)} must be text")
+        return cls(**values)
+
+
+_REQUIRED_RECORD_FIELDS = ("window_start", "window_end", "scheduled_time", "status")
 
 
 # -- history ----------------------------------------------------------------------------------------
@@ -150,47 +174,41 @@ def history_uri(spec: ScheduleSpec, window: Window) -> str:
     return storage.join(spec.root, HISTORY, f"{window.key}.json")
 
 
+def read_record(uri: str) -> Execution | None:
+    """The record at ``uri``; None when there is none, or when it is damaged (with a warning: a
+    record that does not load is no evidence the window ran, so it runs again)."""
+    try:
+        text = storage.read_text(uri)
+        return Execution.parse(text, uri) if text else None
+    except UnicodeDecodeError as e:
+        log.warning("Execution record skipped: %s is not UTF-8 text (%s)", printable(uri), e.reason)
+        return None
+    except ValueError as e:
+        log.warning("Execution record skipped: %s", printable(str(e)))
+        return None
+
+
 def recorded(spec: ScheduleSpec, window: Window) -> Execution | None:
-    text = storage.read_text(history_uri(spec, window))
-    return Execution(**json.loads(text)) if text else None
+    return read_record(history_uri(spec, window))
 
 
 def executions(output: str, endpoint: str, schedule_name: str) -> list[Execution]:
     root = storage.join(output, endpoint, schedule_name, HISTORY)
-    found = []
-    for name in storage.list_names(root):
-        text = storage.read_text(storage.join(root, name))
-        if text:
-            found.append(Execution(**json.loads(text)))
-    return sorted(found, key=lambda e: e.window_end)
+    found = [read_record(storage.join(root, name)) for name in storage.list_names(root)]
+    return sorted((e for e in found if e is not None), key=lambda e: e.window_end)
 
 
 # -- one execution ----------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def exclusive(spec: ScheduleSpec) -> Iterator[bool]:
-    """One execution of a schedule at a time on this host (a tick that overlaps the previous one
-    waits for it instead of running the same window twice)."""
-    digest = hashlib.sha256(spec.root.encode()).hexdigest()[:16]
-    path = Path(tempfile.gettempdir()) / "monitor-analyzer-locks" / f"{digest}.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def stage_hours(root: str, start: datetime, end: datetime, target: Path) -> int:
+def stage_hours(root: str, start: datetime, end: datetime, target: Path) -> storage.Fetched:
     """Copy the ``yyyy/mm/dd/hh`` prefixes under ``root`` of every hour that [start, end) touches."""
-    files = 0
+    staged = storage.Fetched(0)
     for hour in hour_prefixes(start, end):
         source = storage.join(root, hour)
         if storage.list_names(source):
-            files += storage.fetch(source, target / hour)
-    return files
+            staged += storage.fetch(source, target / hour)
+    return staged
 
 
 def job_config(spec: ScheduleSpec, window: Window, work: Path) -> JobConfig:
@@ -237,7 +255,9 @@ def job_config(spec: ScheduleSpec, window: Window, work: Path) -> JobConfig:
 
 def run_window(spec: ScheduleSpec, window: Window, force: bool = False, spark=None) -> Execution:
     """Analyze one window, publish its report and metrics, record the execution."""
-    with exclusive(spec):
+    # A tick that overlaps the previous one (or a second scheduler of the same output) waits for it
+    # instead of running the same window twice.
+    with exclusive(spec.root):
         previous = recorded(spec, window)
         if previous and previous.status in FINISHED and not force:
             log.info("Window %s: already %s, not run again (use --force)", window, previous.status)
@@ -268,6 +288,12 @@ def run_window(spec: ScheduleSpec, window: Window, force: bool = False, spark=No
             execution.seconds,
             f" ({execution.failure_reason})" if execution.failure_reason else "",
         )
+        if execution.skipped_keys:
+            log.warning(
+                "Window %s: %d object(s) with unsafe keys were not analyzed (see the warnings above)",
+                window,
+                execution.skipped_keys,
+            )
         return execution
 
 
@@ -281,12 +307,13 @@ def _execute(spec: ScheduleSpec, window: Window, spark) -> Execution:
         work = Path(tmp)
         try:
             capture_root = storage.join(spec.capture, spec.endpoint, spec.variant)
-            files = stage_hours(capture_root, window.start, window.end, work / "capture")
-            if files == 0:
+            staged = stage_hours(capture_root, window.start, window.end, work / "capture")
+            base = replace(base, skipped_keys=len(staged.skipped))
+            if staged.files == 0:
                 return replace(
                     base, failure_reason=f"no data: no capture files for the window under {spec.capture}"
                 )
-            log.info("Window %s: %d capture file(s)", window, files)
+            log.info("Window %s: %d capture file(s)", window, staged.files)
             config = job_config(spec, window, work)
             if spec.quality is not None:
                 # Labels arrive later than the predictions: every upload hour up to this tick counts.
@@ -296,7 +323,8 @@ def _execute(spec: ScheduleSpec, window: Window, spark) -> Execution:
                     window.tick + timedelta(hours=1),
                     work / "ground-truth",
                 )
-                if not labels:
+                base = replace(base, skipped_keys=base.skipped_keys + len(labels.skipped))
+                if not labels.files:
                     return replace(
                         base, failure_reason=f"no data: no ground truth under {spec.quality.ground_truth}"
                     )
