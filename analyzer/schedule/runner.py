@@ -127,7 +127,7 @@ class Execution:
     started: str = field(default_factory=lambda: iso(datetime.now(UTC)))
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2) + "\n"
+        return json.dumps(asdict(self), indent=2, allow_nan=False) + "\n"
 
 
 # -- history ----------------------------------------------------------------------------------------
