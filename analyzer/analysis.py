@@ -13,6 +13,7 @@ from pathlib import Path
 from analyzer.baseline import Baseline, load_baseline
 from analyzer.checks import run_checks
 from analyzer.cloudwatch import build_metrics, metric_timestamp
+from analyzer.cloudwatch_limits import publishable
 from analyzer.contract import JobConfig
 from analyzer.custom import hooks as custom
 from analyzer.errors import ConfigError
@@ -110,4 +111,5 @@ def analyze_dataset(
         timestamp = metric_timestamp(config.metric_time, config.end_time)
         metrics = build_metrics(baseline, profile, checked.drift, timestamp, dims, excluded)
         metrics += custom.metrics(config, baseline, custom_results, timestamp, dims)
+        metrics = publishable(metrics)
     return Analysis(statistics, constraints, documents, violations, metrics)

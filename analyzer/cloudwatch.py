@@ -57,7 +57,7 @@ def build_metrics(
                 f"feature_data_{feature.name}",
                 StatisticValues={
                     "SampleCount": m.n,
-                    "Sum": m.total,
+                    "Sum": m.sum,
                     "Minimum": m.minimum,
                     "Maximum": m.maximum,
                 },
@@ -68,5 +68,6 @@ def build_metrics(
 
 
 def write_metrics(directory: Path, records: list[dict]) -> Path:
-    text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    # allow_nan=False: a non-finite value that got past publishable() fails here, never as bare NaN.
+    text = "".join(json.dumps(r, ensure_ascii=False, allow_nan=False) + "\n" for r in records)
     return write_atomic(directory / METRICS_FILE, text)

@@ -104,9 +104,11 @@ def write_config(request: dict, config_dir: Path, host: str, hosts: list[str]) -
     config_dir.mkdir(parents=True, exist_ok=True)
     name = request.get("ProcessingJobName") or "local-job"
     document = {"ProcessingJobArn": f"arn:aws:sagemaker:local:000000000000:processing-job/{name}", **request}
-    (config_dir / "processingjobconfig.json").write_text(json.dumps(document, indent=2), encoding="utf-8")
+    (config_dir / "processingjobconfig.json").write_text(
+        json.dumps(document, indent=2, allow_nan=False), encoding="utf-8"
+    )
     resources = {"current_host": host, "hosts": hosts}
-    (config_dir / "resourceconfig.json").write_text(json.dumps(resources), encoding="utf-8")
+    (config_dir / "resourceconfig.json").write_text(json.dumps(resources, allow_nan=False), encoding="utf-8")
 
 
 def run_in_process(request: dict, job_dir: Path) -> int:

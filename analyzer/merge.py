@@ -131,7 +131,7 @@ def _json_table(data: bytes, schema: pa.Schema, rows: int) -> pa.Table:
 
 def label_json(data, encoding) -> str:
     """groundTruthData as written into a merged record: its data and encoding."""
-    text = encode_basestring(data) if isinstance(data, str) else json.dumps(data)
+    text = encode_basestring(data) if isinstance(data, str) else json.dumps(data, allow_nan=False)
     kind = encode_basestring(encoding) if isinstance(encoding, str) else "null"
     return f'{{"data":{text},"encoding":{kind}}}'
 
@@ -150,6 +150,11 @@ def _labels_columnar(data: bytes) -> list[tuple[str, str]]:
     ]
 
 
+def reject_constant(name: str):
+    """Python's json takes bare NaN and Infinity; a label must be JSON that can be written back."""
+    raise ValueError(f"{name} is not JSON")
+
+
 def _labels_by_line(path: str, data: bytes, ledger: Ledger) -> list[tuple[str, str]]:
     records = []
     for location, line in split_lines(Split(path, 0, len(data), len(data)), ledger, data):
@@ -158,9 +163,12 @@ def _labels_by_line(path: str, data: bytes, ledger: Ledger) -> list[tuple[str, s
             continue
         ledger.records_read += 1
         try:
-            event = json.loads(text)
+            event = json.loads(text, parse_constant=reject_constant)
         except json.JSONDecodeError as e:
             ledger.skip("invalid JSON", location, f"{e.msg} at column {e.colno}")
+            continue
+        except ValueError as e:
+            ledger.skip("invalid JSON", location, str(e))
             continue
         metadata = event.get("eventMetadata") if isinstance(event, dict) else None
         label = event.get("groundTruthData") if isinstance(event, dict) else None
@@ -334,7 +342,12 @@ def _merge_records(split: Split, data: bytes, merging: Merging) -> list[bytes]:
         used[position] = True
         if "groundTruthData" in event:  # merged before: the new label replaces the old one
             event["groundTruthData"] = json.loads(truth.label(position))
-            out.append(json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+            try:
+                merged = json.dumps(event, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+            except ValueError:  # json.loads took a bare NaN or Infinity that strict JSON has no words for
+                ledger.skip("invalid JSON", location, "NaN or Infinity is not JSON")
+                continue
+            out.append(merged.encode("utf-8"))
         else:
             out.append(_with_label(line, truth.label(position)))
         ledger.records_analyzed += 1

@@ -16,6 +16,7 @@ from pathlib import Path
 from analyzer.baseline import BaselineError, load_json
 from analyzer.baseline_kind import MQ_STATISTICS, expect_kind
 from analyzer.cloudwatch import dimensions, metric_timestamp
+from analyzer.cloudwatch_limits import publishable
 from analyzer.contract import JobConfig
 from analyzer.errors import ConfigError, InputError
 from analyzer.formats import CAPTURE, MERGE
@@ -157,8 +158,10 @@ def model_metrics(config: JobConfig, values: dict[str, float]) -> list[dict]:
     """One CloudWatch record per scalar metric, named as in statistics.json (``mae``, ``f2``, ...)."""
     timestamp = metric_timestamp(config.metric_time, config.end_time)
     dims = dimensions(config.endpoint_name, config.schedule_name)
-    return [
-        {"MetricName": name, "Timestamp": timestamp, "Dimensions": dims, "Value": value}
-        for name, value in values.items()
-        if value == value
-    ]
+    return publishable(
+        [
+            {"MetricName": name, "Timestamp": timestamp, "Dimensions": dims, "Value": value}
+            for name, value in values.items()
+            if value == value  # NaN: not computed (one class only, no scores), as the prebuilt leaves it out
+        ]
+    )

@@ -27,9 +27,9 @@ def quarantine_lines(ledger: Ledger) -> Iterator[bytes]:
             line["record"] = entry.raw.decode("utf-8")
         except UnicodeDecodeError:
             line["record_base64"] = base64.b64encode(entry.raw).decode("ascii")
-        yield (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8")
+        yield (json.dumps(line, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
     if ledger.quarantine_omitted:
-        yield (json.dumps({"omitted": ledger.quarantine_omitted}) + "\n").encode("utf-8")
+        yield (json.dumps({"omitted": ledger.quarantine_omitted}, allow_nan=False) + "\n").encode("utf-8")
 
 
 def update_quarantine(output_path: Path, ledger: Ledger, enabled: bool) -> Path | None:

@@ -8,6 +8,7 @@ the page's CSS classes (``s-base``, ``s-cur``), so a chart carries no style of i
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,7 @@ from analyzer.report_text import esc, short, short_number
 
 WIDTH = 560
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 26, 30
+MAX_TICKS = 50  # nice_ticks gives about `target`; the cap only matters if its arithmetic misbehaves
 
 
 @dataclass(frozen=True)
@@ -35,18 +37,20 @@ def c(x: float) -> str:
 
 
 def nice_ticks(low: float, high: float, target: int = 5) -> list[float]:
+    """About ``target`` round ticks over [low, high]. The loop is bounded by the tick count, never by
+    the values: a range near ±DBL_MAX or of subnormal width gives a few ticks or just its ends."""
     if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
         return [low]
-    raw = (high - low) / target
-    magnitude = 10 ** math.floor(math.log10(raw))
+    raw = high / target - low / target  # (high - low) / target overflows across ±DBL_MAX
+    if not raw >= sys.float_info.min:  # a subnormal width: no decimal step to round to
+        return [low, high]
+    magnitude = 10.0 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     first = math.ceil(low / step - 1e-9) * step
-    ticks = []
-    k = 0
-    while first + k * step <= high + step * 1e-9:
-        ticks.append(round(first + k * step, 12))
-        k += 1
-    return ticks
+    count = min(int(math.floor(high / step - first / step + 1e-9)) + 1, MAX_TICKS)
+    digits = max(12, 12 - math.floor(math.log10(step)))  # 12 decimals, more for steps below 1e-12
+    ticks = [round(first + k * step, digits) for k in range(max(count, 0))]
+    return sorted({t for t in ticks if math.isfinite(t)}) or [low, high]
 
 
 def covering_ticks(peak: float, target: int = 4) -> list[float]:
@@ -119,7 +123,8 @@ def distribution_svg(chart: NumericChart, sides: dict[str, Series]) -> str:
     top = max(yticks[-1], peak)
 
     def sx(v: float) -> float:
-        return x0 + (v - edges[0]) / (edges[-1] - edges[0]) * (x1 - x0)
+        # Halved (exact for doubles) so a grid spanning -DBL_MAX..DBL_MAX does not overflow.
+        return x0 + (v / 2 - edges[0] / 2) / (edges[-1] / 2 - edges[0] / 2) * (x1 - x0)
 
     def sy(v: float) -> float:
         return y0 - v / top * (y0 - y1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -169,17 +170,32 @@ def common_edges(sides: list[NumericSide]) -> np.ndarray | None:
     if not drawn:
         return None
     low, high = min(s.low for s in drawn), max(s.high for s in drawn)
-    if not (math.isfinite(low) and math.isfinite(high) and math.isfinite(high - low)):
+    if not (math.isfinite(low) and math.isfinite(high)):
         return None  # no grid of finite bins spans it
-    if all(s.integral for s in drawn) and low.is_integer() and high.is_integer():
+    integral = all(s.integral for s in drawn) and low.is_integer() and high.is_integer()
+    if integral and max(abs(low), abs(high)) < 2**52:  # beyond, x ± 0.5 is no longer a distinct double
         count = int(high - low) + 1
         width = max(1, math.ceil(count / MAX_INTEGER_BINS))
         bins = math.ceil(count / width)
         return low - 0.5 + width * np.arange(bins + 1, dtype=np.float64)
-    if high == low:
-        pad = abs(low) * 0.05 if low else 0.5
-        low, high = low - pad, high + pad
-    return np.linspace(low, high, BINS + 1)
+    edges = fractional_edges(low, high)
+    if high == low or not np.all(np.diff(edges) > 0):  # one value, or a range too narrow for 24 doubles
+        middle = low / 2 + high / 2
+        pad = abs(middle) * 0.05
+        if middle + pad == middle:  # zero or subnormal: a unit-wide grid around it
+            pad = 0.5
+        edges = fractional_edges(
+            max(middle - pad, -sys.float_info.max), min(middle + pad, sys.float_info.max)
+        )
+    return edges
+
+
+def fractional_edges(low: float, high: float) -> np.ndarray:
+    if math.isfinite((high - low) * BINS):
+        return np.linspace(low, high, BINS + 1)
+    # Across ±DBL_MAX the width overflows: weights of the two ends, which have opposite signs.
+    t = np.arange(BINS + 1, dtype=np.float64) / BINS
+    return low * (1.0 - t) + high * t
 
 
 def bin_counts(side: NumericSide, edges: np.ndarray) -> np.ndarray:
@@ -196,8 +212,9 @@ def bin_counts(side: NumericSide, edges: np.ndarray) -> np.ndarray:
             i = min(max(int(np.searchsorted(edges, lo, side="right")) - 1, 0), len(counts) - 1)
             counts[i] += n
             continue
-        overlap = np.clip(np.minimum(edges[1:], hi) - np.maximum(edges[:-1], lo), 0, None)
-        counts += n * overlap / (hi - lo)
+        # Halved (exact for doubles): widths across ±DBL_MAX would overflow.
+        overlap = np.clip(np.minimum(edges[1:], hi) / 2 - np.maximum(edges[:-1], lo) / 2, 0, None)
+        counts += n * overlap / (hi / 2 - lo / 2)
     return counts
 
 

@@ -44,7 +44,7 @@ def numerical_statistics(column: ColumnState, common: dict) -> dict:
     return {
         "common": common,
         "mean": m.average,
-        "sum": m.total,
+        "sum": m.sum,
         "std_dev": m.std_dev,
         "min": m.minimum,
         "max": m.maximum,

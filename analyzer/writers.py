@@ -44,7 +44,7 @@ def to_json(value: Any, level: int = 0) -> str:
             return "{ }"
         pad = "  " * (level + 1)
         fields = ",\n".join(
-            f"{pad}{json.dumps(str(k), ensure_ascii=False)} : {to_json(v, level + 1)}"
+            f"{pad}{json.dumps(str(k), ensure_ascii=False, allow_nan=False)} : {to_json(v, level + 1)}"
             for k, v in value.items()
         )
         return "{\n" + fields + "\n" + "  " * level + "}"
@@ -60,7 +60,7 @@ def to_json(value: Any, level: int = 0) -> str:
         return str(int(value))
     if isinstance(value, float | np.floating):
         return java_double(float(value))
-    return json.dumps(str(value), ensure_ascii=False)
+    return json.dumps(str(value), ensure_ascii=False, allow_nan=False)
 
 
 def write_atomic(path: str | Path, text: str | bytes) -> Path:

@@ -154,15 +154,29 @@ class KLLSketch:
     def equal_width_buckets(self, low: float, high: float, count: int) -> list[tuple[float, float, float]]:
         """Deequ's KLL buckets: equal width between min and max, sketch-weighted counts."""
         values, cumulative = self._cumulative()
+        bound = bucket_bound if math.isfinite((high - low) * count) else wide_bucket_bound
         buckets = []
         for i in range(count):
-            lower = low + (high - low) * i / float(count)
-            upper = low + (high - low) * (i + 1) / float(count)
+            lower, upper = bound(low, high, i, count), bound(low, high, i + 1, count)
             # Deequ: rank(<upper) - rank(<lower); only the last bucket counts values equal to upper.
             below_upper = _rank(values, cumulative, upper, inclusive=i == count - 1)
             n = int(below_upper) - int(_rank(values, cumulative, lower, inclusive=False))
             buckets.append((lower, upper, float(n)))
         return buckets
+
+
+def bucket_bound(low: float, high: float, i: int, count: int) -> float:
+    """Deequ's bound, the same doubles as its plain arithmetic (golden files depend on them)."""
+    return low + (high - low) * i / float(count)
+
+
+def wide_bucket_bound(low: float, high: float, i: int, count: int) -> float:
+    """A bound for ranges whose width overflows (min near -DBL_MAX, max near DBL_MAX), where Deequ's
+    formula gives inf and NaN. Then low < 0 < high, so the two terms have opposite signs and cannot
+    overflow; each is monotonic in i, so the bounds stay ordered, and i = 0 and i = count give low and
+    high exactly."""
+    t = i / count
+    return low * (1.0 - t) + high * t
 
 
 def _rank(values: np.ndarray, cumulative: np.ndarray, x, inclusive: bool):

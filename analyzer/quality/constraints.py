@@ -7,6 +7,8 @@ violation, so a run on the baseline's data is clean.
 
 from __future__ import annotations
 
+import logging
+import math
 import operator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +18,8 @@ from analyzer.baseline_kind import MQ_CONSTRAINTS, expect_kind
 from analyzer.errors import ConfigError
 from analyzer.quality.spec import BINARY, CONSTRAINTS_KEY, MULTICLASS, REGRESSION
 from analyzer.writers import java_double
+
+log = logging.getLogger("monitor_analyzer")
 
 GREATER, LESS = "GreaterThanThreshold", "LessThanThreshold"
 OPERATORS = {
@@ -63,6 +67,11 @@ def suggest(problem_type: str, values: dict[str, float]) -> dict:
     for name in SUGGESTED[problem_type]:
         value = values.get(name)
         if value is None or value != value:  # absent (no scores) or NaN (one class only)
+            continue
+        if not math.isfinite(value):
+            # Beyond a double (errors near DBL_MAX): as a threshold it would never fire, and baseline
+            # files reject non-finite thresholds, so suggesting it would break the next monitoring run.
+            log.warning("No %s constraint suggested: its baseline value is %s", name, plain(value))
             continue
         chosen[name] = {"threshold": value, "comparison_operator": GREATER if name in ERROR_METRICS else LESS}
     return {"version": 0.0, CONSTRAINTS_KEY[problem_type]: chosen}

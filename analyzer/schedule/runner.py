@@ -141,7 +141,7 @@ class Execution:
     skipped_keys: int = 0
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2) + "\n"
+        return json.dumps(asdict(self), indent=2, allow_nan=False) + "\n"
 
     @classmethod
     def parse(cls, text: str, where: str) -> Execution:
