@@ -145,7 +145,7 @@ def test_staging_a_local_directory_copies_what_the_job_would_list(source, tmp_pa
     (source / "day" / "hour" / "up").symlink_to("../..", target_is_directory=True)
     write(source / "_helpers.py", "x = 1\n")  # staging copies hidden names (script inputs need them)
     target = tmp_path / "staged"
-    assert storage.fetch(str(source), target) == 3
+    assert storage.fetch(str(source), target).files == 3
     staged = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
     assert staged == ["_helpers.py", "a.csv", "day/hour/b.csv"]
     assert not any(p.is_symlink() for p in target.rglob("*"))

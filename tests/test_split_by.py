@@ -347,11 +347,13 @@ def test_configuration_keys_and_errors(tmp_path):
     assert parse_path("$.eventMetadata['target model'].x[0]") == ("eventMetadata", "target model", "x", 0)
     with pytest.raises(ConfigError, match="split_attribute"):
         parse_path("eventMetadata.targetModel")
-    csv = JobConfig(tmp_path, DatasetFormat(kind="csv"), tmp_path / "o", split_by="target-model")
+    source = tmp_path / "in"
+    source.mkdir()
+    csv = JobConfig(source, DatasetFormat(kind="csv"), tmp_path / "o", split_by="target-model")
     with pytest.raises(ConfigError, match="dataset_format must be sagemakerCaptureJson"):
         run_job(csv)
     assert directory_name("..") == "%2E." and segment_name("%2E.") == ".."
-    unsplit = JobConfig(tmp_path, CAPTURE, tmp_path / "o", baseline_constraints=tmp_path)
+    unsplit = JobConfig(source, CAPTURE, tmp_path / "o", baseline_constraints=tmp_path)
     with pytest.raises(ConfigError, match="is a directory"):
         run_job(unsplit)
 
