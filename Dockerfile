@@ -40,12 +40,13 @@ RUN set -eu; \
 # ---------------------------------------------------------------------------------------------
 FROM ${BASE_IMAGE}
 
-# The runtime only: Java 17 for Spark, Python 3.11 for the venv, procps for Spark's scripts, no
-# compilers. The man1 directory works around the JRE's postinst on images that strip /usr/share/man.
+# The runtime only: Java 17 for Spark, Python 3.11 for the venv, procps for Spark's scripts, tini
+# as PID 1 (signals forwarded, orphans reaped: the entrypoint runs under it), no compilers. The man1
+# directory works around the JRE's postinst on images that strip /usr/share/man.
 RUN mkdir -p /usr/share/man/man1 \
     && apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        openjdk-17-jre-headless python3 procps \
+        openjdk-17-jre-headless python3 procps tini \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb \
     && ln -s "$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")" /usr/lib/jvm/java-17
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from analyzer import contract
+from analyzer.children import end_children
 from analyzer.cli_support import (
     PREPROCESSOR_OPTION,
     FailingGroup,
@@ -24,6 +25,7 @@ from analyzer.drift.registry import CATEGORICAL, NUMERIC, method_names
 from analyzer.errors import AnalyzerError, ConfigError
 from analyzer.formats import MERGE, DatasetFormat
 from analyzer.settings_cli import settings_from_flags, settings_options
+from analyzer.stop import STOPPED_EXIT, STOPPED_MESSAGE, JobStopped, received, stop_on_sigterm
 from analyzer.writers import write_message
 
 log = logging.getLogger("monitor_analyzer")
@@ -43,9 +45,14 @@ def finish(run, message_file: Path | None) -> None:
     """Run the job; on success write the completion message, on failure a one-line cause, exit 255."""
     if message_file is not None:
         message_file.unlink(missing_ok=True)  # a message left by an earlier run must not stand for this one
+    stop_on_sigterm()
     try:
         result = run()
+    except JobStopped:
+        stopped(message_file)
     except Exception as e:  # every failure must reach the message file
+        if received():  # a step cut short by the stop failed on its way out: still a stop
+            stopped(message_file)
         cause = str(e) if isinstance(e, AnalyzerError) else f"{type(e).__name__}: {e}"
         cause = " ".join(cause.split())
         log.error("Exception performing analysis: %s", cause, exc_info=not isinstance(e, AnalyzerError))
@@ -58,6 +65,17 @@ def finish(run, message_file: Path | None) -> None:
     log.info(result.message)
     for path in result.outputs:
         click.echo(str(path))
+
+
+def stopped(message_file: Path | None) -> None:
+    """SIGTERM: Spark and its workers are ended (by the handler; again here for any started since),
+    the staging is gone (the job unwound through it); say so, exit 143."""
+    end_children()
+    log.error("Stopped by SIGTERM")
+    if message_file is not None:
+        write_message(message_file, STOPPED_MESSAGE)
+    click.echo(f"error: {STOPPED_MESSAGE}", err=True)
+    sys.exit(STOPPED_EXIT)
 
 
 @click.group(cls=FailingGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -26,8 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analyzer import contract
+from analyzer.children import end_children
+from analyzer.errors import AnalyzerError
 from analyzer.ownership import hand_over
 from analyzer.path_overlap import overlap
+from analyzer.stop import STOPPED_EXIT, STOPPED_MESSAGE, JobStopped, stop_on_sigterm
+from analyzer.writers import write_message
 
 log = logging.getLogger("monitor_analyzer.container")
 
@@ -256,6 +261,18 @@ def main(argv: list[str] | None = None) -> int:
     from analyzer.cli import setup_logging
 
     setup_logging()
+    stop_on_sigterm()  # from the first moment: SageMaker may stop a job that is still starting
+    try:
+        return _main(argv, commands)
+    except JobStopped:  # outside the job itself (the job ends its own stop): starting up, or a worker host
+        end_children()
+        log.error(STOPPED_MESSAGE)
+        with contextlib.suppress(AnalyzerError):  # an unwritable message file must not hide the stop
+            write_message(contract.message_path(), STOPPED_MESSAGE)
+        return STOPPED_EXIT
+
+
+def _main(argv: list[str] | None, commands) -> int:
     sizing = container_sizing()
     for key, value in sizing.environment().items():
         os.environ.setdefault(key, value)

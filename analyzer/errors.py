@@ -27,3 +27,7 @@ class RowError(InputError):
 
 class TooManySkipped(InputError):
     """More records were skipped than max_skipped_fraction allows."""
+
+
+class OutputError(AnalyzerError):
+    """A report could not be written (a full disk, a file size limit, a link in the way)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from analyzer.analysis import (
@@ -18,18 +18,19 @@ from analyzer.baseline import BaselineError, load_json
 from analyzer.cloudwatch import dimensions, write_metrics
 from analyzer.contract import JobConfig, opt_ml
 from analyzer.custom import hooks as custom
-from analyzer.errors import ConfigError, InputError, ScriptError
+from analyzer.errors import ConfigError, InputError, OutputError, ScriptError, TooManySkipped
 from analyzer.formats import PARQUET
 from analyzer.ledger import Ledger
 from analyzer.path_overlap import check_apart
 from analyzer.profile.column import ProfileSettings
 from analyzer.profile_job import run_profile
 from analyzer.report_html import render_report
+from analyzer.report_set import ReportSet, staged_files
 from analyzer.scripts import load_postprocessor, load_preprocessor
 from analyzer.segments import NO_SPLIT
 from analyzer.skip_policy import apply_skip_policy, check_policy
 from analyzer.window import TimeWindow
-from analyzer.writers import remove_stale_temporaries, write_atomic, write_json
+from analyzer.writers import write_atomic, write_json
 
 log = logging.getLogger("monitor_analyzer.job")
 
@@ -101,12 +102,32 @@ def validate_scripts(config: JobConfig) -> None:
 def run_job(
     config: JobConfig, spark=None, settings: ProfileSettings | None = None, engine: str = "auto"
 ) -> JobResult:
+    """The job, with its reports staged and published as one set (``report_set``) under the output's
+    lock; then the postprocessor, which reads the published reports."""
+    output = Path(config.output_path)
+    check_outputs_apart(config)  # before the lock and the staging folder are made in the output
+    with ReportSet.open(output) as reports:
+        try:
+            result = analyze(replace(config, output_path=reports.staging), spark, settings, engine)
+        except TooManySkipped:
+            if staged_files(reports.staging):  # the quarantine: what whoever fixes the input needs
+                reports.publish()
+            raise
+        except OutputError as e:
+            raise OutputError(
+                f"{str(e).replace(str(reports.staging), str(output))}; the reports already in {output} "
+                "are unchanged"
+            ) from e
+        reports.publish()
+    result.outputs = [reports.final(p) for p in result.outputs]
+    run_postprocessor(config)
+    return result
+
+
+def analyze(config: JobConfig, spark, settings: ProfileSettings | None, engine: str) -> JobResult:
     """Profile the dataset; suggest constraints; with a baseline, check it and write the violations.
     Model-quality jobs and ground-truth merges go to their own modules."""
     started = time.monotonic()
-    check_outputs_apart(config)
-    for name in (STATISTICS_FILE, CONSTRAINTS_FILE, VIOLATIONS_FILE, REPORT_FILE):  # a killed run's halves
-        remove_stale_temporaries(config.output_path / name)
     if config.ground_truth_source is not None:
         from analyzer.merge import run_merge_job
 
@@ -141,7 +162,6 @@ def run_job(
     outputs = write_reports(config, analysis.documents, analysis.metrics)
     if quarantine:
         outputs.append(quarantine)
-    run_postprocessor(config)
     seconds = time.monotonic() - started
     log.info("Analysis finished in %.1f s", seconds)
     violations = analysis.violations

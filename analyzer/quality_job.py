@@ -27,7 +27,6 @@ from analyzer.job import (
     VIOLATIONS_FILE,
     JobResult,
     completion_message,
-    run_postprocessor,
     write_reports,
 )
 from analyzer.profile_job import run_profile
@@ -129,7 +128,6 @@ def run_quality_job(
         if config.publish_cloudwatch_metrics:
             cloudwatch = model_metrics(config, values)
     outputs = write_reports(config, documents, cloudwatch) + ([quarantine] if quarantine else [])
-    run_postprocessor(config)
     seconds = time.monotonic() - started
     log.info("Model-quality analysis of %d examples finished in %.1f s", profile.item_count, seconds)
     return JobResult(

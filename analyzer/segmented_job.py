@@ -33,7 +33,6 @@ from analyzer.job import (
     JobResult,
     completion_message,
     profile_dataset,
-    run_postprocessor,
     write_reports,
 )
 from analyzer.profile.column import ProfileSettings
@@ -216,7 +215,6 @@ def run_segmented_job(
     remove_stale_segments(config.output_path, index_file, produced)  # before the index that names them goes
     # Last: a segments.json names only folders that hold this run's complete reports.
     outputs.append(write_json(index_file, segments_document(config, spec, index, ledger)))
-    run_postprocessor(config)
     seconds = time.monotonic() - started
     log.info("Analysis of %d segment(s) finished in %.1f s", len(profile.segments), seconds)
     message = completion_message(len(violations)) if monitoring else COMPLETED

@@ -127,3 +127,17 @@ def progress(context, label: str, interval: float = 2.0):
     finally:
         stop.set()
         thread.join(timeout=1)
+
+
+def end_spark() -> list[int]:
+    """End Spark and every other process this one started (a stopped job must leave none). PySpark's
+    accumulator server thread would print a traceback when the JVM's connection closes: a stop expects
+    that, so it is told to stay quiet first."""
+    from analyzer.children import end_children
+
+    context_module = sys.modules.get("pyspark.core.context")
+    context = getattr(getattr(context_module, "SparkContext", None), "_active_spark_context", None)
+    server = getattr(context, "_accumulatorServer", None)
+    if server is not None:
+        server.handle_error = lambda *_: None
+    return end_children()

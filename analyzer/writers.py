@@ -13,6 +13,8 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from analyzer.errors import OutputError
+
 MESSAGE_LIMIT = 1024  # SageMaker keeps the first 1 KB of /opt/ml/output/message
 
 
@@ -72,9 +74,12 @@ def write_atomic(path: str | Path, text: str | bytes) -> Path:
 def write_atomic_with(path: str | Path, write: Callable[[BinaryIO], object]) -> Path:
     """``write(binary file)`` fills a temporary file that is synced and renamed into place."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as e:
+        raise OutputError(f"Cannot write {path}: {e.strerror or e}") from e
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
@@ -84,8 +89,10 @@ def write_atomic_with(path: str | Path, write: Callable[[BinaryIO], object]) -> 
             os.fchmod(f.fileno(), 0o666 & ~process_umask())
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError):  # a full disk or a file size limit: one line naming the file
+            raise OutputError(f"Cannot write {path}: {e.strerror or e}") from e
         raise
     return path
 

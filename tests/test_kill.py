@@ -1,5 +1,5 @@
-"""Killing the analyzer at random points (SIGKILL, again and again) never leaves a partial report,
-and the next run writes the same files as an undisturbed one."""
+"""Killing the analyzer at random points (SIGKILL, again and again) never leaves a partial report or
+a set of two runs' files, and the next run writes the same files as an undisturbed one."""
 
 from __future__ import annotations
 
@@ -11,22 +11,24 @@ import subprocess
 import time
 from pathlib import Path
 
+from analyzer.report_set import recover
 from tests.test_entrypoint import CLI, SDK_ENV, under, write_job_config
 
 REPORTS = ("statistics.json", "constraints.json", "quarantine/skipped.jsonl", "report.html")
 
 
-def job(opt_ml: Path, golden: Path) -> Path:
+def job(opt_ml: Path, golden: Path, copies: int = 1500, name: str = "big.csv") -> Path:
     rows = (golden / "sdk_pipeline_data_quality" / "baseline_dataset.csv").read_text().splitlines()
     data = under(opt_ml, SDK_ENV["dataset_source"])
-    data.mkdir(parents=True)
-    with (data / "big.csv").open("w") as f:
+    data.mkdir(parents=True, exist_ok=True)
+    with (data / name).open("w") as f:
         f.write(",".join(f"f{i}" for i in range(len(rows[0].split(",")))) + "\n")
-        for i in range(1500):  # 150,000 rows: a couple of seconds of work to interrupt
+        for i in range(copies):  # 150,000 rows: a couple of seconds of work to interrupt
             f.write("\n".join(rows) + "\n")
             if i % 300 == 7:  # a few short rows, skipped and quarantined: that file is a report too
                 f.write(f"{i},short\n")
-    write_job_config(opt_ml, {**SDK_ENV, "quarantine_skipped_records": "Enabled"})
+    if not (opt_ml / "config").is_dir():
+        write_job_config(opt_ml, {**SDK_ENV, "quarantine_skipped_records": "Enabled"})
     return under(opt_ml, SDK_ENV["output_path"])
 
 
@@ -59,7 +61,13 @@ def test_sigkill_at_random_points_never_leaves_a_partial_report(tmp_path, golden
     assert sorted(reference) == sorted(REPORTS)
 
     opt_ml = tmp_path / "killed"
-    output = job(opt_ml, golden)
+    # The set of an earlier run on other data (no skipped record: no quarantine) is in the output.
+    output = job(opt_ml, golden, copies=3, name="small.csv")
+    run(opt_ml)
+    earlier = files(output)
+    assert sorted(earlier) == sorted(set(REPORTS) - {"quarantine/skipped.jsonl"})
+    (under(opt_ml, SDK_ENV["dataset_source"]) / "small.csv").unlink()
+    job(opt_ml, golden)
     # Skipped records are reported with their file:line, under this run's directory.
     reference = {k: v.replace(bytes(reference_dir), bytes(opt_ml)) for k, v in reference.items()}
     rng = random.Random(7)
@@ -71,9 +79,12 @@ def test_sigkill_at_random_points_never_leaves_a_partial_report(tmp_path, golden
         visible = {name: data for name, data in files(output).items() if not Path(name).name.startswith(".")}
         for name, data in visible.items():  # a report file is whole, or absent
             assert name in REPORTS, name
-            assert data == reference[name]
+            assert data in (reference[name], earlier.get(name))
             if name.endswith(".json"):
                 json.loads(data)
+        recover(output)  # what the next run does first: finish a committed publish, drop the staging
+        visible = {name: data for name, data in files(output).items() if not Path(name).name.startswith(".")}
+        assert visible in (earlier, reference)  # the set: all of one run, never files of both
         message = opt_ml / "output" / "message"
         assert (
             not message.exists() or message.read_text() == (reference_dir / "output" / "message").read_text()

@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections import Counter
 
 import click
 
+from analyzer.children import end_children
 from analyzer.cli_support import fail, with_skip_policy
 from analyzer.errors import AnalyzerError
+from analyzer.stop import STOPPED_EXIT, JobStopped, received, stop_on_sigterm
 from analyzer.window import parse_time
 
 log = logging.getLogger("monitor_analyzer.schedule")
+
+
+def stopped() -> None:
+    end_children()
+    click.echo(
+        "error: Stopped: schedule run received SIGTERM; the window in progress runs again next time",
+        err=True,
+    )
+    sys.exit(STOPPED_EXIT)
 
 
 @click.group()
@@ -114,6 +126,7 @@ def run(**options) -> None:
         def execute(window: Window):
             return run_window(spec, window, force=force)
 
+        stop_on_sigterm()
         if options["backfill"]:
             start, end = (parse_time(t, "backfill time") for t in options["backfill"])
             ticks = backfill_ticks(spec, start, end)
@@ -125,7 +138,11 @@ def run(**options) -> None:
             run_forever(spec, execute)
             return
     except AnalyzerError as e:
+        if received():
+            stopped()
         fail(e)
+    except JobStopped:
+        stopped()
     for execution in results:
         skipped = f" ({execution.skipped_keys} unsafe key(s) skipped)" if execution.skipped_keys else ""
         click.echo(

@@ -29,16 +29,18 @@ from analyzer.path_overlap import check_apart
 from analyzer.schedule.cron import Cron
 from analyzer.schedule.locks import exclusive
 from analyzer.schedule_request import hour_prefixes, iso, utc
+from analyzer.stop import JobStopped, received
 
 log = logging.getLogger("monitor_analyzer.schedule")
 
-COMPLETED, WITH_VIOLATIONS, FAILED, IN_PROGRESS = (
+COMPLETED, WITH_VIOLATIONS, FAILED, IN_PROGRESS, STOPPED = (
     "Completed",
     "CompletedWithViolations",
     "Failed",
     "InProgress",
+    "Stopped",
 )
-FINISHED = (COMPLETED, WITH_VIOLATIONS, FAILED)
+FINISHED = (COMPLETED, WITH_VIOLATIONS, FAILED)  # not Stopped: a stopped window runs again next time
 HISTORY = "_executions"
 DATA_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
 MODEL_NAMESPACE = "aws/sagemaker/Endpoints/model-metrics"
@@ -270,7 +272,16 @@ def run_window(spec: ScheduleSpec, window: Window, force: bool = False, spark=No
         )
         try:
             execution = _execute(spec, window, spark)
+            if received():  # the stop's failure was taken for the window's own (an AnalyzerError)
+                raise JobStopped()
+        except JobStopped:
+            # The window's staging went as the stop unwound through it; its record says why it is undone.
+            record_stopped(spec, window, started)
+            raise
         except Exception as e:  # anything unforeseen still ends as a recorded failure, not a silent gap
+            if received():  # a step the stop cut short failed on its way out (py4j without its JVM)
+                record_stopped(spec, window, started)
+                raise JobStopped() from None
             log.exception("Window %s failed", window)
             execution = Execution(
                 iso(window.start),
@@ -295,6 +306,15 @@ def run_window(spec: ScheduleSpec, window: Window, force: bool = False, spark=No
                 execution.skipped_keys,
             )
         return execution
+
+
+def record_stopped(spec: ScheduleSpec, window: Window, started: float) -> None:
+    stopped = Execution(
+        iso(window.start), iso(window.end), iso(window.tick), STOPPED, failure_reason="received SIGTERM"
+    )
+    stopped.seconds = round(time.monotonic() - started, 2)
+    storage.write_text(history_uri(spec, window), stopped.to_json())
+    log.error("Window %s: stopped by SIGTERM; it runs again next time", window)
 
 
 def _execute(spec: ScheduleSpec, window: Window, spark) -> Execution:
