@@ -10,13 +10,13 @@ but the reports may stay in it. A kill leaves the file, but not the lock: flock 
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from analyzer.errors import AnalyzerError
+from analyzer.lock_file import open_lock_file
 
 LOCK_NAME = ".monitor-analyzer.lock"
 
@@ -54,12 +54,7 @@ def lock_output(output: Path) -> OutputLock:
         raise AnalyzerError(f"Cannot create the output directory {output}: {e.strerror or e}") from e
     path = output / LOCK_NAME
     while True:
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
-        except OSError as e:
-            if e.errno == errno.ELOOP:
-                raise OutputInUse(f"Lock file {path} is a symbolic link: refusing to use it") from e
-            raise AnalyzerError(f"Cannot open the lock file {path}: {e.strerror}") from e
+        fd = open_lock_file(path, 0o644, OutputInUse)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -41,19 +41,9 @@ from analyzer.window import TimeWindow
 log = logging.getLogger("monitor_analyzer.profile")
 
 
-def make_read_plan(
-    files: list[Path],
-    dataset_format,
-    preprocessor: str | None,
-    feature_names: tuple[str, ...] = (),
-    window: TimeWindow | None = None,
-    ground_truth: bool = False,
-    quarantine: bool = False,
-    split: SplitSpec | None = None,
-) -> ReadPlan:
-    return plan_reading(
-        files, dataset_format, preprocessor, feature_names, window, ground_truth, quarantine, split
-    )[0]
+def make_read_plan(*args, **kwargs) -> ReadPlan:
+    """The read plan alone (``plan_reading``'s arguments): for callers that log no header warnings."""
+    return plan_reading(*args, **kwargs)[0]
 
 
 def plan_reading(

@@ -176,7 +176,7 @@ def test_links_planted_in_the_output_are_never_followed(two_sets, tmp_path):
     result = baseline(data_b, output)
     assert result.returncode == 255
     assert error_lines(result) == [
-        f"error: Lock file {output / LOCK_NAME} is a symbolic link: refusing to use it"
+        f"error: Lock file {output / LOCK_NAME} is a symbolic link: refusing to use it; remove it"
     ]
     assert victim.read_text() == "precious"
     (output / LOCK_NAME).unlink()

@@ -10,7 +10,6 @@ segments), so ``out`` and ``/home/me/out`` contend for one lock instead of runni
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import hashlib
 import os
@@ -21,6 +20,7 @@ from pathlib import Path
 
 from analyzer import storage
 from analyzer.errors import ConfigError
+from analyzer.lock_file import open_lock_file
 
 LOCK_DIRECTORY_NAME = "monitor-analyzer"
 
@@ -65,16 +65,8 @@ def lock_path(root: str) -> Path:
 def exclusive(root: str) -> Iterator[Path]:
     """Hold the lock of the report root ``root`` (waiting for whoever holds it)."""
     path = lock_path(root)
+    fd = open_lock_file(path, 0o600, ConfigError)
     try:
-        # No O_TRUNC and no following a link: a lock file is only ever opened, never written.
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    except OSError as e:
-        if e.errno == errno.ELOOP:
-            raise ConfigError(f"Lock file {path} is a symbolic link: refusing to open it; remove it") from e
-        raise ConfigError(f"Cannot open the lock file {path}: {e.strerror}") from e
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ConfigError(f"Lock file {path} is not a regular file: remove it")
         fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             yield path
