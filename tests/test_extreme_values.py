@@ -375,3 +375,65 @@ def test_model_quality_jobs_complete_with_extreme_predictions(tmp_path, problem)
         assert "No mse constraint suggested" in monitor.stderr
         assert "mse" not in run["constraints.json"]["regression_constraints"]
         assert "mse" not in {r["MetricName"] for r in records}
+
+
+EXTREME_METRICS = """
+import numpy as np
+
+
+def metrics_handler():
+    return [
+        {"name": "total", "feature": "_c3", "input": "numbers", "init": lambda: 0.0,
+         "update": lambda s, values: s + float(np.sum(values)), "merge": lambda a, b: a + b,
+         "result": lambda s: s},
+        {"name": "largest", "feature": "_c1", "input": "numbers", "init": lambda: float("-inf"),
+         "update": lambda s, values: max(s, float(np.max(values))) if len(values) else s,
+         "merge": max, "result": lambda s: s},
+        {"name": "count", "feature": "_c1", "input": "numbers", "init": lambda: 0,
+         "update": lambda s, values: s + len(values), "merge": lambda a, b: a + b, "result": lambda s: s},
+    ]
+"""
+
+
+def test_split_runs_with_custom_metrics_complete_with_extreme_values(tmp_path):
+    """split_by (one report set per target model) and custom metrics whose results overflow: every
+    segment's outputs and every CloudWatch record stay strict JSON; the overflowed metric is written
+    as "Infinity", and it and DBL_MAX (beyond CloudWatch's range) are left out of CloudWatch with a
+    WARNING while an ordinary one is sent."""
+    from tests.helpers_capture import capture_record
+
+    lines = []
+    for i, row in enumerate(ROWS * 4):
+        model = "model-a" if i % 2 else "model-b"
+        payload = ",".join(row[:5])
+        lines.append(capture_record(payload, "1", "2026-11-22T10:15:00Z", f"e{i}", target_model=model))
+    data = tmp_path / "capture" / "ep" / "AllTraffic" / "2026" / "11" / "22" / "10" / "a.jsonl"
+    data.parent.mkdir(parents=True)
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    script = tmp_path / "metrics.py"
+    script.write_text(EXTREME_METRICS, encoding="utf-8")
+    common = ["--format", "capture", "--split-by", "target-model", "--metrics-script", str(script)]
+    cli("baseline", "--dataset", str(tmp_path / "capture"), *common, "--output", "base", cwd=tmp_path)
+    monitor = cli(
+        "monitor", "--dataset", str(tmp_path / "capture"), *common, "--output", "run",
+        "--baseline-constraints", "base", "--baseline-statistics", "base",
+        "--publish-cloudwatch", "--cloudwatch-dir", CW_DIR, "--endpoint-name", "ep", cwd=tmp_path,
+    )  # fmt: skip
+    for model in ("model-a", "model-b"):
+        check_outputs(tmp_path / "base" / model, ("statistics.json", "constraints.json"))
+        run = check_outputs(
+            tmp_path / "run" / model, ("statistics.json", "constraints.json", "constraint_violations.json")
+        )
+        statistics = run["statistics.json"]
+        assert features_by_name(statistics)["_c1"]["numerical_statistics"]["max"] == MAX  # _c0: the output
+        assert statistics["custom"]["features"]["_c3"]["total"] == "Infinity"
+        assert statistics["custom"]["features"]["_c1"] == {"largest": MAX, "count": 10}
+    strict_json((tmp_path / "run" / "segments.json").read_text(encoding="utf-8"))
+    records = [
+        strict_json(line)
+        for line in (tmp_path / CW_DIR / "cloudwatch_metrics.jsonl").read_text().splitlines()
+    ]
+    names = {r["MetricName"] for r in records}
+    assert any("count" in n for n in names), names
+    assert not any("total" in n or "largest" in n for n in names), names
+    assert "left out: Value inf" in monitor.stderr

@@ -64,7 +64,7 @@ def suggest_constraints(definitions: tuple[MetricDefinition, ...], results: dict
     out = []
     for d in definitions:
         value = results.get(d.key)
-        if d.suggest is None or value is None or math.isnan(value):
+        if d.suggest is None or value is None or not math.isfinite(value):
             continue
         suggested = d.call("suggest", value)
         if suggested is None:

@@ -7,7 +7,6 @@ is kept and raised on the driver when the results are read.
 
 from __future__ import annotations
 
-import math
 import pickle
 
 import numpy as np
@@ -134,10 +133,9 @@ class CustomMetrics:
             value = d.call("result", self.states[d.key])
             if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
                 raise d.fail("result", f"must return a number, got {type(value).__name__}")
-            value = float(value)
-            if math.isinf(value):
-                raise d.fail("result", f"must return a finite number or NaN, got {value}")
-            out[d.key] = value
+            # An infinite result is what a sum of extreme data gives: it is written as "Infinity" and
+            # left out of CloudWatch with a warning (cloudwatch_limits), like the built-in metrics.
+            out[d.key] = float(value)
         return out
 
     def __getstate__(self) -> dict:
