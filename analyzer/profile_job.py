@@ -13,6 +13,7 @@ import logging
 import math
 import os
 import pickle
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -116,8 +117,9 @@ def plan_reading(
 def header_names(fields: list[str | None]) -> list[str]:
     """Header names as Spark makes them: blanks become _c{i}, duplicates get their index appended."""
     names = [f.strip() if f and f.strip() else f"_c{i}" for i, f in enumerate(fields)]
-    lowered = [n.lower() for n in names]
-    return [f"{n}{i}" if lowered.count(n.lower()) > 1 else n for i, n in enumerate(names)]
+    # Counted once, not per name: list.count per name took minutes on a 100k-column header.
+    counts = Counter(n.lower() for n in names)
+    return [f"{n}{i}" if counts[n.lower()] > 1 else n for i, n in enumerate(names)]
 
 
 # A mergeable state over batches: ``update(batch)``, ``merge(later)``, a ``ledger``, and optionally

@@ -76,9 +76,9 @@ def make_columns(root: Path, columns: int = 100_000, rows: int = 10) -> Path:
     return path
 
 
-def baseline(dataset: Path, out: Path, *options: str, env: dict | None = None) -> tuple[float, int]:
+def baseline(dataset: Path, out: Path, *options: str) -> tuple[float, int]:
     args = [str(CLI), "baseline", "--dataset", str(dataset), "--output", str(out), *options]
-    return timed_process(args, "monitor-analyzer baseline", env={**os.environ, **(env or {})})
+    return timed_process(args, "monitor-analyzer baseline", env=dict(os.environ))
 
 
 def read_json(path: Path) -> dict:
@@ -127,7 +127,7 @@ def case_columns(root: Path, columns: int = 100_000) -> dict:
     out = root / f"columns-{columns}-out"
     started = time.perf_counter()
     try:
-        seconds, peak = baseline(path, out, "--format", "csv", "--header", env={"max_columns": str(columns)})
+        seconds, peak = baseline(path, out, "--format", "csv", "--header", "--max-columns", str(columns))
     except RuntimeError as e:
         return {"columns": columns, "failed": str(e)[-300:], "seconds": time.perf_counter() - started}
     report = out / "report.html"
@@ -139,7 +139,24 @@ def case_columns(root: Path, columns: int = 100_000) -> dict:
     }
 
 
-CASES = {"gz": case_gz, "line": case_line, "wide": case_wide, "columns": case_columns}
+def case_limit(root: Path) -> dict:
+    """100k columns at the default max_columns: the failure must come at once."""
+    path = make_columns(root, 100_000)
+    started = time.perf_counter()
+    try:
+        baseline(path, root / "limit-out", "--format", "csv", "--header")
+    except RuntimeError as e:
+        return {"columns": 100_000, "seconds": time.perf_counter() - started, "error": str(e).strip()[-200:]}
+    return {"columns": 100_000, "seconds": time.perf_counter() - started, "error": None}
+
+
+CASES = {
+    "gz": case_gz,
+    "line": case_line,
+    "wide": case_wide,
+    "columns": case_columns,
+    "limit": case_limit,
+}
 
 
 def main() -> None:
