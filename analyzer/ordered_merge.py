@@ -52,6 +52,8 @@ class OrderedMerge:
 
     def result(self) -> object:
         """The merged state, or the first failure in split order (an AnalyzerError instance)."""
+        if self.failure is not None:
+            return self.failure
         if self.waiting:
             missing = self._next
             raise ValueError(f"task state {missing} never arrived ({len(self.waiting)} waiting after it)")

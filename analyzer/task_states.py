@@ -53,6 +53,10 @@ def fold_on_spark(sc, rdd, partitions: int, label: str, window: int | None = Non
                     del pending[future]
                     for index, state in future.result():
                         merger.add(index, state)
+                if merger.failure is not None:
+                    # The first failure in split order is final: the tasks after it need not run.
+                    sc.cancelJobGroup(group)
+                    break
                 if time.monotonic() - reported >= PROGRESS_SECONDS:
                     log.info("%s: %d/%d tasks done", label, submitted - len(pending), partitions)
                     reported = time.monotonic()
