@@ -25,6 +25,10 @@ class RowError(InputError):
         self.row = row
 
 
+class TooManyColumns(InputError):
+    """A batch wider than max_columns; the profile job adds the file it came from."""
+
+
 class TooManySkipped(InputError):
     """More records were skipped than max_skipped_fraction allows."""
 

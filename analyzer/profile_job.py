@@ -13,13 +13,15 @@ import logging
 import math
 import os
 import pickle
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 from analyzer import sources
-from analyzer.errors import AnalyzerError, InputError, RowError
+from analyzer.errors import AnalyzerError, InputError, RowError, TooManyColumns
 from analyzer.formats import CSV, PARQUET
 from analyzer.log_text import printable
+from analyzer.ordered_merge import OrderedMerge
 from analyzer.profile.column import ProfileSettings
 from analyzer.profile.dataset import DatasetProfile
 from analyzer.readers import ReadPlan, read_batches
@@ -35,7 +37,8 @@ from analyzer.sources import (
     plan_splits,
     read_head,
 )
-from analyzer.spark import get_context, progress
+from analyzer.spark import get_context
+from analyzer.task_states import fold_on_spark
 from analyzer.window import TimeWindow
 
 log = logging.getLogger("monitor_analyzer.profile")
@@ -105,8 +108,9 @@ def plan_reading(
 def header_names(fields: list[str | None]) -> list[str]:
     """Header names as Spark makes them: blanks become _c{i}, duplicates get their index appended."""
     names = [f.strip() if f and f.strip() else f"_c{i}" for i, f in enumerate(fields)]
-    lowered = [n.lower() for n in names]
-    return [f"{n}{i}" if lowered.count(n.lower()) > 1 else n for i, n in enumerate(names)]
+    # Counted once, not per name: list.count per name took minutes on a 100k-column header.
+    counts = Counter(n.lower() for n in names)
+    return [f"{n}{i}" if counts[n.lower()] > 1 else n for i, n in enumerate(names)]
 
 
 # A mergeable state over batches: ``update(batch)``, ``merge(later)``, a ``ledger``, and optionally
@@ -136,6 +140,8 @@ def fold_split(state, split: Split, plan: ReadPlan, make_state: StateFactory) ->
             state.update(batch)
         except RowError as e:
             raise locate(e, batch, split, plan, make_state) from None
+        except TooManyColumns as e:
+            raise TooManyColumns(f"{split.path}: {e}") from None
 
 
 def locate(error: RowError, batch, split: Split, plan: ReadPlan, make_state: StateFactory) -> InputError:
@@ -155,17 +161,10 @@ def locate(error: RowError, batch, split: Split, plan: ReadPlan, make_state: Sta
 
 def merge_in_order(indexed: list[tuple[int, bytes]]) -> bytes:
     """Merge states in split order, so the sketches do not depend on which task finished first."""
-    states = [pickle.loads(state) for _, state in sorted(indexed, key=lambda item: item[0])]
-    failures = [s for s in states if isinstance(s, AnalyzerError)]
-    if failures:
-        return pickle.dumps(failures[0], protocol=pickle.HIGHEST_PROTOCOL)
-    merged = states[0]
-    for state in states[1:]:
-        merged.merge(state)
-    return pickle.dumps(merged, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-MERGE_FANOUT = 32
+    merger = OrderedMerge()
+    for index, state in indexed:
+        merger.add(index, state)
+    return merger.result_bytes()
 
 
 # Inputs up to this size are profiled in this process when no Spark session is at hand: starting a JVM
@@ -222,27 +221,21 @@ def run_profile(
         "Profiling %d file(s), %.1f MB, in %d task(s) %s", len(files), total_bytes / 1e6, len(groups), where
     )
     if local:
-        collected = [(i, profile_task(group, plan, make_state)) for i, group in enumerate(groups)]
+        merger = OrderedMerge()
+        for i, group in enumerate(groups):  # each state folded as soon as it is made
+            merger.add(i, profile_task(group, plan, make_state))
+        result = merger.result()
     else:
         if not is_context:
             spark = spark() if callable(spark) else get_context()
-        collected = _run_on_spark(spark, groups, plan, make_state)
-    result = pickle.loads(merge_in_order(collected))
+        result = _run_on_spark(spark, groups, plan, make_state)
     if isinstance(result, AnalyzerError):
         raise result
     return result
 
 
-def _run_on_spark(sc, groups: list[list[Split]], plan: ReadPlan, make_state: StateFactory) -> list:
+def _run_on_spark(sc, groups: list[list[Split]], plan: ReadPlan, make_state: StateFactory) -> object:
     states = sc.parallelize(list(enumerate(groups)), len(groups)).map(
         lambda item: (item[0], profile_task(item[1], plan, make_state))
     )
-    if len(groups) > MERGE_FANOUT:
-        # Partial merges on the executors, each over consecutive splits, still in order.
-        states = (
-            states.map(lambda item: (item[0] // MERGE_FANOUT, item))
-            .groupByKey(max(len(groups) // MERGE_FANOUT, 1))
-            .map(lambda kv: (kv[0], merge_in_order(list(kv[1]))))
-        )
-    with progress(sc, "profile"):
-        return states.collect()
+    return fold_on_spark(sc, states, len(groups), "profile")

@@ -36,6 +36,13 @@ QUALITY_KEYS = {
 }
 MAX_MATRIX_CLASSES = 30
 MAX_SKIP_EXAMPLES = 20
+# A card costs about 2 KB: 100k features made a 220 MB page. Past MAX_CARDS features, the cards go to
+# the features with violations first, the others get a row of a table, and past MAX_TABLE_ROWS only
+# statistics.json has them; the violations table stops at MAX_VIOLATION_ROWS. The page stays under
+# 10 MB at any width (about 8 MB at most: 2,000 cards of up to 2.5 KB, 10,000 rows of 110 bytes).
+MAX_CARDS = 2_000
+MAX_TABLE_ROWS = 10_000
+MAX_VIOLATION_ROWS = 1_000
 
 
 def render_report(
@@ -161,7 +168,7 @@ def violations_section(violations: list[dict], anchors: dict[str, str], target: 
             '<p class="none">No constraint was violated.</p></section>'
         )
     rows = []
-    for i, v in enumerate(violations, 1):
+    for i, v in enumerate(violations[:MAX_VIOLATION_ROWS], 1):
         name = v.get("feature_name", v.get("metric_name"))
         anchor = anchors.get(str(name)) if name is not None else None
         shown = f"<bdi>{esc(short(str(name), NAME_LIMIT))}</bdi>" if name is not None else "—"
@@ -171,10 +178,12 @@ def violations_section(violations: list[dict], anchors: dict[str, str], target: 
             f"<td><code>{esc(v.get('constraint_check_type'), 200)}</code></td>"
             f"<td>{esc(v.get('description'), 2000)}</td></tr>"
         )
+    more = len(violations) - MAX_VIOLATION_ROWS
+    note = f'<p class="note">{more} more in constraint_violations.json.</p>' if more > 0 else ""
     return (
         f'<section class="panel" id="violations"><h2>Violations <span class="count">{len(violations)}</span></h2>'
         f'<table class="grid violations"><thead><tr><th class="n">#</th><th>{target}</th>'
-        f"<th>check</th><th>description</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
+        f"<th>check</th><th>description</th></tr></thead><tbody>{''.join(rows)}</tbody></table>{note}</section>"
     )
 
 
@@ -208,6 +217,8 @@ def features_section(features, constraints, checked: bool, violations, monitorin
     for f in constraints.get("features") or []:
         if isinstance(f, dict):
             limits.setdefault(str(f.get("name")), f)
+    total = len(features)
+    features, summary = with_cards(features, by_feature, anchors)
     cards = [
         feature_card(
             name, base, cur, anchors[name], by_feature.get(name, []), limits.get(name), checked, monitoring
@@ -234,7 +245,40 @@ def features_section(features, constraints, checked: bool, violations, monitorin
                 f'<div class="cards">{"".join(cards[start : start + GROUP_SIZE])}</div></details>'
             )
         grouped = "".join(groups)
-    return f'<section id="features"><h2>Features <span class="count">{len(cards)}</span></h2>{legend}{grouped}</section>'
+    return (
+        f'<section id="features"><h2>Features <span class="count">{total}</span></h2>{legend}{grouped}'
+        f"{summary}</section>"
+    )
+
+
+def with_cards(features: list, by_feature: dict, anchors: dict[str, str]) -> tuple[list, str]:
+    """The features that get a card (all, up to MAX_CARDS; else those with violations first) and the
+    table of the others. Features left out of both lose their anchor (``anchors`` is changed), so
+    the violations table does not link to nothing."""
+    if len(features) <= MAX_CARDS:
+        return features, ""
+    flagged = [f for f in features if f[0] in by_feature]
+    chosen = {f[0] for f in (flagged + [f for f in features if f[0] not in by_feature])[:MAX_CARDS]}
+    carded = [f for f in features if f[0] in chosen]
+    rest = [f for f in features if f[0] not in chosen]
+    rows = []
+    for name, base, cur in rest[:MAX_TABLE_ROWS]:
+        feature = cur if cur is not None else base
+        rows.append(
+            f'<tr id="{anchors[name]}"><td><bdi>{esc(short(name, NAME_LIMIT))}</bdi></td>'
+            f"<td>{esc(section(feature, 'inferred_type'), 40)}</td><td>{esc(count_label(feature), 80)}</td></tr>"
+        )
+    for name, _, _ in rest[MAX_TABLE_ROWS:]:
+        anchors.pop(name, None)
+    omitted = len(rest) - len(rows)
+    note = f'<p class="note">{omitted} more features only in statistics.json.</p>' if omitted > 0 else ""
+    summary = (
+        f'<h3>{len(rest)} more features</h3><p class="note">Cards for the first {MAX_CARDS} features '
+        "(those with violations first); the others in brief.</p>"
+        f'<table class="grid"><thead><tr><th>feature</th><th>type</th><th>values</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>{note}"
+    )
+    return carded, summary
 
 
 def feature_card(name, base, cur, anchor, violations, limit, checked: bool, monitoring: bool) -> str:

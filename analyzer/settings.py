@@ -49,6 +49,22 @@ KNOBS = (
         True,
         "most-frequent-value counters of String columns past the cardinality limit (0: none)",
     ),
+    Knob(
+        "max_value_length",
+        True,
+        16,
+        100_000_000,
+        True,
+        "histogram and top-k values longer than this many characters are cut (marked, hashed)",
+    ),
+    Knob(
+        "max_columns",
+        True,
+        1,
+        10_000_000,
+        True,
+        "fail at the first batch of a dataset wider than this many columns",
+    ),
     Knob("domain_max_values", True, 1, 10_000_000, True, "suggested domains: at most this many values"),
     Knob("domain_max_unique_ratio", False, 0.0, 1.0, True, "suggested domains: at most this share seen once"),
     Knob("datatype_check_threshold", False, 0.0, 1.0, False, "suggested datatype_check_threshold"),
@@ -77,6 +93,8 @@ class AnalyzerSettings:
     histogram_buckets: int = 10
     categorical_cardinality_limit: int = 1000
     categorical_top_k: int = 100
+    max_value_length: int = 1024
+    max_columns: int = 20_000
     domain_max_values: int = 120
     domain_max_unique_ratio: float = 0.1
     datatype_check_threshold: float = 1.0
@@ -92,6 +110,8 @@ class AnalyzerSettings:
             histogram_max_values=self.categorical_cardinality_limit,
             top_k=self.categorical_top_k,
             histogram_buckets=self.histogram_buckets,
+            max_value_length=self.max_value_length,
+            max_columns=self.max_columns,
         )
 
     def suggest_settings(self, base: SuggestSettings) -> SuggestSettings:

@@ -43,6 +43,9 @@ class Split:
     # The file as planned; the task that reads the split fails if it is no longer so. Not part of
     # a split's identity (tests and validate build splits without one: nothing is checked then).
     stamp: FileStamp | None = field(default=None, compare=False)
+    # A chunk of a decompressed .gz file carries its bytes; start and end are offsets in the
+    # decompressed text (so file:line comes out right).
+    data: bytes | None = field(default=None, compare=False, repr=False)
 
     @property
     def whole_file(self) -> bool:
@@ -124,6 +127,27 @@ def _open(path: str, stamp: FileStamp | None) -> BinaryIO:
         raise disappeared(path) from None
 
 
+def gzip_chunks(split: Split, chunk_bytes: int) -> Iterator[Split]:
+    """A .gz file's text in whole-line chunks of about ``chunk_bytes``, decompressed as they are read:
+    a small archive may expand to gigabytes (a 1.6 MB file of 1 GiB of CSV), which must not be held
+    at once. A truncated or corrupt archive fails the job naming the file, as ``read_gzip`` does."""
+    try:
+        with open_planned(split.path, split.stamp) as raw, gzip.GzipFile(fileobj=raw, mode="rb") as f:
+            offset = 0
+            while True:
+                data = f.read(chunk_bytes)
+                if data and not data.endswith(b"\n"):
+                    data += f.readline()  # the line in progress belongs to this chunk
+                if not data and offset:
+                    return
+                yield Split(split.path, offset, offset + len(data), split.size, data)
+                if not data:
+                    return  # an empty archive: one empty chunk, as the whole file was read before
+                offset += len(data)
+    except (OSError, EOFError, zlib.error) as e:
+        raise gzip_error(split.path, e) from e
+
+
 def read_gzip(path: str | Path, stamp: FileStamp | None = None) -> bytes:
     """A gzip file's text. A truncated or corrupt archive fails the job naming the file: the records
     it held cannot be counted, so skipping them would lose them silently."""
@@ -140,6 +164,8 @@ def gzip_error(path: str | Path, error: Exception) -> InputError:
 
 def read_split(split: Split) -> bytes:
     """The bytes of the lines that start in the split, with the last one completed."""
+    if split.data is not None:
+        return check_text_start(split.path, split.data) if split.start == 0 else split.data
     if is_compressed(split.path):
         return check_text_start(split.path, read_gzip(split.path, split.stamp))
     with open_planned(split.path, split.stamp) as f:
@@ -205,6 +231,13 @@ def count_lines_before(path: str, offset: int) -> int:
     """Lines in a file before a byte offset (only on error paths, to name the exact line)."""
     if offset <= 0:
         return 0
+    if is_compressed(path):  # offsets of .gz chunks are in the decompressed text
+        lines = 0
+        with gzip.open(path, "rb") as f:
+            while offset > 0 and (block := f.read(min(offset, 1 << 20))):
+                lines += block.count(b"\n")
+                offset -= len(block)
+        return lines
     with open(path, "rb") as f:
         pos = offset - 1
         f.seek(pos)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analyzer.drift.registry import get_method
+from analyzer.profile.long_values import is_cut_key
 
 LINFINITY, CHI_SQUARED = "LInfinity", "ChiSquared"
 CATEGORICAL_DRIFT_METHODS = (LINFINITY, CHI_SQUARED)
@@ -85,6 +86,9 @@ def feature_constraints(feature: dict, item_count: int, settings: SuggestSetting
 def suggest_domains(string_statistics: dict, settings: SuggestSettings) -> list[str] | None:
     buckets = string_statistics.get("distribution", {}).get("categorical", {}).get("buckets")
     if not buckets or len(buckets) > settings.domain_max_values:
+        return None
+    if any(is_cut_key(b["value"]) for b in buckets):
+        # A cut key stands for a longer value: a domain of it would flag that value as outside.
         return None
     singletons = sum(1 for b in buckets if b["count"] == 1)
     if singletons / len(buckets) > settings.domain_max_unique_ratio:

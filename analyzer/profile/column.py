@@ -21,6 +21,7 @@ from analyzer.profile.datatypes import (
     to_double,
 )
 from analyzer.profile.kll import KLLSketch
+from analyzer.profile.long_values import cut_long, is_cut
 from analyzer.profile.moments import MomentsState
 from analyzer.profile.topk import TopKSketch
 
@@ -38,6 +39,10 @@ class ProfileSettings:
     top_k: int = 100
     # Equal-width buckets of the numeric distribution (fixed at 10 in the prebuilt analyzer).
     histogram_buckets: int = 10
+    # Values kept as histogram or top-k keys are cut past this many characters (long_values.py).
+    max_value_length: int = 1024
+    # A dataset wider than this fails on its first batch instead of exhausting memory.
+    max_columns: int = 20_000
     # Baseline domains of String features (monitoring runs): in-domain values are counted exactly,
     # whatever the column's cardinality.
     domains: tuple[tuple[str, tuple[str, ...]], ...] = ()
@@ -59,6 +64,9 @@ class ColumnState:
     registers: np.ndarray | None = None
     in_domain: int | None = None
     topk: TopKSketch | None = None
+    # HyperLogLog registers of the values whose histogram keys were cut: the distinct count hashes
+    # the whole text, as it does for every other value.
+    long_registers: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.in_domain is None and self.name in self.settings.domain_values:
@@ -78,8 +86,12 @@ class ColumnState:
     def distinct_count(self) -> float:
         """Deequ's HyperLogLog++ estimate at every cardinality (exact counts are not what the
         prebuilt analyzer reports, even for a handful of values)."""
-        registers = self.registers if self.histogram is None else self._registers_of(self.histogram)
-        return hll.estimate(registers)
+        return hll.estimate(self._all_registers())
+
+    def _all_registers(self) -> np.ndarray:
+        if self.histogram is None:
+            return self.registers
+        return self._registers_of(self.histogram, self.long_registers, self.settings.max_value_length)
 
     # -- updates ---------------------------------------------------------------------------------
     def update(self, values: pa.Array) -> None:
@@ -151,9 +163,12 @@ class ColumnState:
             counts = counted if counted is not None else pc.value_counts(pc.drop_null(values))
             # A batch that alone holds more distinct values than we keep goes straight to the sketch.
             if len(counts) <= self.settings.histogram_max_values:
-                for value, count in zip(
-                    counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True
-                ):
+                keys, long_hashes = cut_long(counts.field("values"), self.settings.max_value_length)
+                if long_hashes is not None:
+                    if self.long_registers is None:
+                        self.long_registers = hll.new_registers()
+                    hll.add_hashes(self.long_registers, long_hashes)
+                for value, count in zip(keys.to_pylist(), counts.field("counts").to_pylist(), strict=True):
                     self.histogram[value] = self.histogram.get(value, 0) + count
                 self._check_overflow()
                 return
@@ -169,7 +184,8 @@ class ColumnState:
             self.topk = TopKSketch(self.settings.top_k)
         if self.topk is not None:
             counted = counted if counted is not None else pc.value_counts(pc.drop_null(values))
-            self.topk.add(counted.field("values"), counted.field("counts").to_numpy(zero_copy_only=False))
+            keys, _ = cut_long(counted.field("values"), self.settings.max_value_length)
+            self.topk.add(keys, counted.field("counts").to_numpy(zero_copy_only=False))
         return counted
 
     def _top_of(self, state: ColumnState) -> TopKSketch | None:
@@ -194,9 +210,10 @@ class ColumnState:
             self._overflow()
 
     def _overflow(self) -> None:
-        self.registers = self._registers_of(self.histogram)
+        self.registers = self._all_registers()
         self.topk = self._top_of(self)
         self.histogram = None
+        self.long_registers = None
 
     # -- merge -----------------------------------------------------------------------------------
     def merge(self, other: ColumnState) -> ColumnState:
@@ -213,18 +230,28 @@ class ColumnState:
         if self.histogram is not None and other.histogram is not None:
             for value, count in other.histogram.items():
                 self.histogram[value] = self.histogram.get(value, 0) + count
+            if other.long_registers is not None:
+                mine = self.long_registers
+                self.long_registers = (
+                    other.long_registers if mine is None else np.maximum(mine, other.long_registers)
+                )
             self._check_overflow()
         else:
-            mine = self.registers if self.histogram is None else self._registers_of(self.histogram)
-            theirs = other.registers if other.histogram is None else self._registers_of(other.histogram)
-            self.registers = np.maximum(mine, theirs)
+            self.registers = np.maximum(self._all_registers(), other._all_registers())
             self.topk = self._merged_top(other)
             self.histogram = None
+            self.long_registers = None
         return self
 
     @staticmethod
-    def _registers_of(histogram: dict[str, int]) -> np.ndarray:
-        """HyperLogLog registers of known values, hashed as ``_count_values`` hashes them."""
+    def _registers_of(histogram: dict[str, int], long_registers: np.ndarray | None, limit: int) -> np.ndarray:
+        """HyperLogLog registers of known values, hashed as ``_count_values`` hashes them; a cut key
+        stands for a long value whose registers are in ``long_registers``."""
         registers = hll.new_registers()
-        hll.add_strings(registers, pa.array(list(histogram), type=pa.string()))
-        return registers
+        keys = (
+            [key for key in histogram if not is_cut(key, limit)]
+            if long_registers is not None
+            else list(histogram)
+        )
+        hll.add_strings(registers, pa.array(keys, type=pa.string()))
+        return registers if long_registers is None else np.maximum(registers, long_registers)

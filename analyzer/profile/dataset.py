@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from analyzer.batch import Batch
+from analyzer.errors import TooManyColumns
 from analyzer.ledger import Ledger
 from analyzer.profile.column import ColumnState, ProfileSettings
 
@@ -23,6 +24,7 @@ class DatasetProfile:
     custom: CustomMetrics | None = None
 
     def update(self, batch: Batch) -> None:
+        self.check_width(batch)
         self.item_count += batch.num_rows
         for column in batch.columns:
             state = self.columns.get(column.name)
@@ -31,6 +33,18 @@ class DatasetProfile:
             state.update(column.values)
         if self.custom is not None:
             self.custom.update(batch)
+
+    def check_width(self, batch: Batch) -> None:
+        """Every column costs its sketches (about 30 KB): a dataset of 100k columns would take
+        minutes and gigabytes before it failed, so it fails here, on its first batch."""
+        limit = self.settings.max_columns
+        if len(batch.columns) > limit or len(self.columns) + len(batch.columns) > limit:
+            names = set(self.columns) | {c.name for c in batch.columns}
+            if len(names) > limit:
+                raise TooManyColumns(
+                    f"{len(names)} columns, more than max_columns={limit}; set the max_columns "
+                    "analyzer setting higher to profile a dataset this wide"
+                )
 
     def merge(self, other: DatasetProfile) -> DatasetProfile:
         """Combine with the profile of a later part of the data."""

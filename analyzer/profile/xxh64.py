@@ -114,25 +114,37 @@ def hash_strings(values: pa.Array, seed: int = SEED) -> np.ndarray:
         values = values.combine_chunks()
     if values.null_count:
         values = pc.drop_null(values)
-    if not pa.types.is_large_string(values.type):
-        values = values.cast(pa.large_string())  # 64-bit offsets: one code path, no overflow
     n = len(values)
     if n == 0:
         return np.zeros(0, dtype=np.uint64)
-    offsets_buffer, data_buffer = values.buffers()[1], values.buffers()[2]
-    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[values.offset : values.offset + n + 1]
-    raw = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
-    starts = offsets[:-1].copy()
-    lengths = offsets[1:] - offsets[:-1]
+    lengths = pc.binary_length(values).to_numpy(zero_copy_only=False).astype(np.int64)
     short = lengths <= _LONG
     if short.all():
-        return _hash_short(raw, starts, lengths, seed)
+        return _hash_all_short(values, seed)
+    # A long value (a 190 MB payload, say) is hashed where it lies: no copy of the data buffer.
     out = np.empty(n, dtype=np.uint64)
     idx = np.flatnonzero(short)
     if len(idx):
-        out[idx] = _hash_short(raw, starts[idx], lengths[idx], seed)
-    import xxhash  # only values over _LONG bytes need it
+        out[idx] = _hash_all_short(values.filter(pa.array(short)), seed)
+    from analyzer.profile.long_values import value_bytes
 
     for i in np.flatnonzero(~short):
-        out[i] = xxhash.xxh64_intdigest(raw[starts[i] : starts[i] + lengths[i]].tobytes(), seed)
+        out[i] = hash_bytes(value_bytes(values, int(i)), seed)
     return out
+
+
+def hash_bytes(data: memoryview | bytes, seed: int = SEED) -> int:
+    """XXH64 of one value's UTF-8 bytes, as ``hash_strings`` gives it."""
+    import xxhash
+
+    return xxhash.xxh64_intdigest(data, seed)
+
+
+def _hash_all_short(values: pa.Array, seed: int) -> np.ndarray:
+    if not pa.types.is_large_string(values.type):
+        values = values.cast(pa.large_string())  # 64-bit offsets: one code path, no overflow
+    n = len(values)
+    offsets_buffer, data_buffer = values.buffers()[1], values.buffers()[2]
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[values.offset : values.offset + n + 1]
+    raw = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+    return _hash_short(raw, offsets[:-1].copy(), offsets[1:] - offsets[:-1], seed)

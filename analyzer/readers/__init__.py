@@ -15,7 +15,7 @@ from analyzer.batch import Batch
 from analyzer.formats import CSV, JSON, PARQUET
 from analyzer.ledger import Ledger
 from analyzer.readers.plan import ReadPlan
-from analyzer.sources import Split
+from analyzer.sources import Split, gzip_chunks, is_compressed, split_bytes_setting
 
 # The csv module refuses fields over 128 KiB; pyarrow does not. Without this, a long value read by the
 # line-by-line fallback (one bad byte elsewhere in the split) crashed the task.
@@ -23,6 +23,11 @@ csv.field_size_limit(sys.maxsize)
 
 
 def read_batches(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
+    if is_compressed(split.path) and split.data is None and plan.dataset_format.kind != PARQUET:
+        # Decompressed chunk by chunk, each read as a split of its own: memory stays that of a split.
+        for chunk in gzip_chunks(split, split_bytes_setting()):
+            yield from read_batches(chunk, plan, ledger)
+        return
     if plan.split is not None:
         yield from segmented_batches(split, plan, ledger)
         return

@@ -108,9 +108,12 @@ def _read_fast(split: Split, plan: ReadPlan, ledger: Ledger) -> Batch | None:
         raise _NotLineByLine("pyarrow would read a whitespace-only line as a value; it is a blank line")
     fmt = plan.dataset_format
     keys = [f"f{i}" for i in range(len(names))]  # pyarrow needs unique names; ours may repeat
+    # One block for the whole split: pyarrow refuses a line longer than its block ("straddling
+    # object"), which sent a split holding one 190 MB line to the record loop at ten times its size.
+    block = min(max(len(data) + 1, 1 << 26), (1 << 31) - 1)
     table = pacsv.read_csv(
         pa.py_buffer(data),
-        read_options=pacsv.ReadOptions(column_names=keys, use_threads=False, block_size=1 << 26),
+        read_options=pacsv.ReadOptions(column_names=keys, use_threads=False, block_size=block),
         parse_options=pacsv.ParseOptions(
             delimiter=fmt.delimiter,
             quote_char=fmt.quote_character or False,

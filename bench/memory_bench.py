@@ -1,0 +1,184 @@
+"""Memory benchmark: peak RSS of a baseline job's whole process tree on inputs built to exhaust it.
+
+Cases (issue 15, acceptance point 8):
+  gz       a .gz of a few MB that expands to 1 GiB of CSV (bound: 1.5 GB, exact record count)
+  line     one 190 MB line among short ones (bound: about twice the line; statistics.json stays small)
+  wide     2,000 features x 100k capture records, from capture_bench (bound: 2 GB)
+  columns  100k columns x 10 rows of CSV (bound: 30 s and 2 GB, or a failure at start; report.html
+           under 10 MB)
+
+Each job runs as a fresh `monitor-analyzer baseline` process on Spark (``--engine spark``, as a
+scheduled job on big data would) unless the case says otherwise; prints seconds, peak RSS and the
+case's own figures, and appends them to bench/results/memory.jsonl.
+
+    .venv/bin/python -m bench.memory_bench --cases gz line wide columns
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from bench.capture_bench import generate, timed_process
+from bench.results_file import append_result
+
+CLI = Path(sys.executable).with_name("monitor-analyzer")
+GIB = 1 << 30
+
+
+def make_gz(root: Path) -> tuple[Path, int]:
+    """1 GiB of CSV (a header and short numeric rows), gzipped; returns the path and its rows."""
+    path = root / "gz" / "data.csv.gz"
+    if path.exists():
+        return path, int((root / "gz" / "rows").read_text())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    block = "".join(f"{i % 97},{i % 13}.5,c{i % 7}\n" for i in range(100_000)).encode()
+    rows = 0
+    with gzip.open(path, "wb", compresslevel=9) as out:
+        out.write(b"a,b,c\n")
+        written = 0
+        while written < GIB:
+            out.write(block)
+            written += len(block)
+            rows += 100_000
+    (root / "gz" / "rows").write_text(str(rows))
+    return path, rows
+
+
+def make_long_line(root: Path, megabytes: int = 190) -> Path:
+    path = root / "line" / "data.csv"
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as out:
+        out.write(b"id,text\n")
+        for i in range(1000):
+            out.write(f"{i},short{i % 10}\n".encode())
+        out.write(b"1000," + b"x" * (megabytes << 20) + b"\n")
+        out.write(b"1001,short1\n")
+    return path
+
+
+def make_columns(root: Path, columns: int = 100_000, rows: int = 10) -> Path:
+    path = root / "columns" / f"{columns}.csv"
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as out:
+        out.write(",".join(f"f{i}" for i in range(columns)) + "\n")
+        for r in range(rows):
+            out.write(",".join(str((i * 7 + r) % 100) for i in range(columns)) + "\n")
+    return path
+
+
+def baseline(dataset: Path, out: Path, *options: str) -> tuple[float, int]:
+    args = [str(CLI), "baseline", "--dataset", str(dataset), "--output", str(out), *options]
+    return timed_process(args, "monitor-analyzer baseline", env=dict(os.environ))
+
+
+def read_json(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def case_gz(root: Path) -> dict:
+    path, rows = make_gz(root)
+    out = root / "gz-out"
+    seconds, peak = baseline(path, out, "--format", "csv", "--header", "--engine", "spark")
+    counted = read_json(out / "statistics.json")["dataset"]["item_count"]
+    return {
+        "gz_mb": path.stat().st_size / 1e6,
+        "rows": rows,
+        "item_count": counted,
+        "exact": counted == rows,
+        "seconds": seconds,
+        "peak_rss_mb": peak / 2**20,
+    }
+
+
+def case_line(root: Path) -> dict:
+    path = make_long_line(root)
+    out = root / "line-out"
+    seconds, peak = baseline(path, out, "--format", "csv", "--header", "--engine", "local")
+    return {
+        "line_mb": 190,
+        "seconds": seconds,
+        "peak_rss_mb": peak / 2**20,
+        "statistics_kb": (out / "statistics.json").stat().st_size / 1024,
+    }
+
+
+def case_wide(root: Path) -> dict:
+    data = root / "wide"
+    if not data.exists():
+        generate(data, 100_000, 2000, False, 7)
+    size = sum(f.stat().st_size for f in data.rglob("*.jsonl"))
+    out = root / "wide-out"
+    seconds, peak = baseline(data, out, "--format", "capture", "--engine", "spark")
+    return {"mb": size / 1e6, "seconds": seconds, "peak_rss_mb": peak / 2**20}
+
+
+def case_columns(root: Path, columns: int = 100_000) -> dict:
+    path = make_columns(root, columns)
+    out = root / f"columns-{columns}-out"
+    started = time.perf_counter()
+    try:
+        seconds, peak = baseline(path, out, "--format", "csv", "--header", "--max-columns", str(columns))
+    except RuntimeError as e:
+        return {"columns": columns, "failed": str(e)[-300:], "seconds": time.perf_counter() - started}
+    report = out / "report.html"
+    return {
+        "columns": columns,
+        "seconds": seconds,
+        "peak_rss_mb": peak / 2**20,
+        "report_mb": report.stat().st_size / 1e6 if report.exists() else None,
+    }
+
+
+def case_limit(root: Path) -> dict:
+    """100k columns at the default max_columns: the failure must come at once."""
+    path = make_columns(root, 100_000)
+    started = time.perf_counter()
+    try:
+        baseline(path, root / "limit-out", "--format", "csv", "--header")
+    except RuntimeError as e:
+        return {"columns": 100_000, "seconds": time.perf_counter() - started, "error": str(e).strip()[-200:]}
+    return {"columns": 100_000, "seconds": time.perf_counter() - started, "error": None}
+
+
+CASES = {
+    "gz": case_gz,
+    "line": case_line,
+    "wide": case_wide,
+    "columns": case_columns,
+    "limit": case_limit,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--cases", nargs="*", default=list(CASES), choices=list(CASES))
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/monitor-analyzer-bench/memory"))
+    args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    for name in args.cases:
+        figures = CASES[name](args.workdir)
+        print(
+            f"{name}: "
+            + ", ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in figures.items()),
+            flush=True,
+        )
+        append_result(
+            "memory",
+            {"case": name, **{k: round(v, 2) if isinstance(v, float) else v for k, v in figures.items()}},
+        )
+
+
+if __name__ == "__main__":
+    main()
