@@ -25,7 +25,7 @@ from analyzer.path_overlap import check_apart
 from analyzer.profile.column import ProfileSettings
 from analyzer.profile_job import run_profile
 from analyzer.report_html import render_report
-from analyzer.report_set import ReportSet, staged_files
+from analyzer.report_set import ReportSet, published_path, staged_files
 from analyzer.scripts import load_postprocessor, load_preprocessor
 from analyzer.segments import NO_SPLIT
 from analyzer.skip_policy import apply_skip_policy, check_policy
@@ -214,7 +214,7 @@ def write_reports(
     outputs = []
     for name, document in documents:
         outputs.append(write_json(config.output_path / name, document))
-        log.info("Write to file %s at path %s.", name, config.output_path)
+        log.info("Write to file %s at path %s.", name, published_path(config.output_path))
     outputs.append(write_html_report(config, dict(documents)))
     if metrics is not None:
         directory = config.cloudwatch_metrics_directory or opt_ml() / "output" / "metrics" / "cloudwatch"
@@ -241,7 +241,7 @@ def write_html_report(config: JobConfig, documents: dict[str, dict]) -> Path:
         baseline_constraints=baseline_document(config.baseline_constraints, "constraints"),
     )
     path = write_atomic(config.output_path / REPORT_FILE, html)
-    log.info("Write to file %s at path %s.", REPORT_FILE, config.output_path)
+    log.info("Write to file %s at path %s.", REPORT_FILE, published_path(config.output_path))
     return path
 
 

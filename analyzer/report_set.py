@@ -37,6 +37,17 @@ from analyzer.writers import remove_stale_temporaries, write_atomic
 log = logging.getLogger("monitor_analyzer.job")
 
 STAGING_PREFIX = ".monitor-analyzer-staging-"
+
+
+def published_path(path: Path) -> Path:
+    """Where a staged path will be once the set is published: what log lines should name."""
+    parts = Path(path).parts
+    for i, part in enumerate(parts):
+        if part.startswith(STAGING_PREFIX):
+            return Path(*parts[:i], *parts[i + 1 :])
+    return Path(path)
+
+
 JOURNAL_NAME = ".monitor-analyzer-publish.json"
 # What a run writes at the top of its output (a split run also its segment folders, which
 # segments.json lists). Files of these names from an earlier run are part of its set and are removed
