@@ -128,6 +128,18 @@ def aws(tmp_path_factory):
         yield url
 
 
+def golden_backfill(tmp_path: Path, golden: Path, schedule: str, start: str, end: str, *more: str):
+    """`schedule run --backfill` of tmp_path/capture into tmp_path/reports against the golden baseline."""
+    source = golden / "sdk_pipeline_data_quality"
+    return run_cli(
+        "schedule", "run", "--cron", "0 * * * *", "--endpoint", ENDPOINT, "--schedule-name", schedule,
+        "--capture", str(tmp_path / "capture"), "--output", str(tmp_path / "reports"),
+        "--baseline-statistics", str(source / "statistics.json"),
+        "--baseline-constraints", str(source / "constraints_good_cases.json"),
+        "--backfill", start, end, *more,
+    )  # fmt: skip
+
+
 def golden_rows(golden: Path) -> list[list[str]]:
     return [
         line.split(",")
@@ -306,14 +318,7 @@ def test_local_directories_work_the_same(tmp_path, golden):
         for i, r in enumerate(golden_rows(golden))
     ]
     (capture / "a.jsonl").write_text("\n".join(lines) + "\n")
-    source = golden / "sdk_pipeline_data_quality"
-    result = run_cli(
-        "schedule", "run", "--cron", "0 * * * *", "--endpoint", ENDPOINT, "--schedule-name", SCHEDULE,
-        "--capture", str(tmp_path / "capture"), "--output", str(tmp_path / "reports"),
-        "--baseline-statistics", str(source / "statistics.json"),
-        "--baseline-constraints", str(source / "constraints_good_cases.json"),
-        "--backfill", "2026-11-22T10:30:00Z", "2026-11-22T11:00:00Z",
-    )  # fmt: skip
+    result = golden_backfill(tmp_path, golden, SCHEDULE, "2026-11-22T10:30:00Z", "2026-11-22T11:00:00Z")
     assert result.returncode == 0, describe(result)
     report = tmp_path / "reports" / ENDPOINT / SCHEDULE / "2026" / "11" / "22" / "11"
     assert json.loads((report / "constraint_violations.json").read_text()) == {"violations": []}
@@ -339,13 +344,16 @@ def test_skip_policy_and_quarantine_reach_the_jobs(tmp_path, golden):
     source = golden / "sdk_pipeline_data_quality"
 
     def schedule_run(name: str, *policy: str, exit_code: int = 0):
-        result = run_cli(
-            "schedule", "run", "--cron", "0 * * * *", "--endpoint", ENDPOINT, "--schedule-name", name,
-            "--capture", str(tmp_path / "capture"), "--output", str(tmp_path / "reports"),
-            "--baseline-statistics", str(source / "statistics.json"),
-            "--baseline-constraints", str(source / "constraints_good_cases.json"),
-            "--backfill", "2026-11-22T10:30:00Z", "2026-11-22T11:00:00Z", "--engine", "local", *policy,
-        )  # fmt: skip
+        result = golden_backfill(
+            tmp_path,
+            golden,
+            name,
+            "2026-11-22T10:30:00Z",
+            "2026-11-22T11:00:00Z",
+            "--engine",
+            "local",
+            *policy,
+        )
         assert result.returncode == exit_code, describe(result)
         return result, tmp_path / "reports" / ENDPOINT / name / "2026" / "11" / "22" / "11"
 

@@ -19,7 +19,7 @@ from analyzer.schedule.locks import canonical_root, exclusive, lock_directory, l
 from analyzer.schedule.runner import ScheduleSpec, Window, executions, recorded
 from tests.helpers_aws import moto_server
 from tests.test_entrypoint import FAILURE_EXIT, describe, run_cli
-from tests.test_schedule import BUCKET, ENDPOINT, SCHEDULE, prepare, schedule_args
+from tests.test_schedule import BUCKET, ENDPOINT, SCHEDULE, golden_backfill, prepare, schedule_args
 
 
 @pytest.fixture
@@ -100,14 +100,7 @@ def test_a_damaged_history_record_is_skipped_with_a_warning(tmp_path, caplog):
 
 def test_a_backfill_whose_windows_all_failed_exits_non_zero_after_a_summary_line(tmp_path, golden):
     (tmp_path / "capture").mkdir()
-    source = golden / "sdk_pipeline_data_quality"
-    result = run_cli(
-        "schedule", "run", "--cron", "0 * * * *", "--endpoint", ENDPOINT, "--schedule-name", SCHEDULE,
-        "--capture", str(tmp_path / "capture"), "--output", str(tmp_path / "reports"),
-        "--baseline-statistics", str(source / "statistics.json"),
-        "--baseline-constraints", str(source / "constraints_good_cases.json"),
-        "--backfill", "2026-11-22T10:00:00Z", "2026-11-22T12:00:00Z",
-    )  # fmt: skip
+    result = golden_backfill(tmp_path, golden, SCHEDULE, "2026-11-22T10:00:00Z", "2026-11-22T12:00:00Z")
     assert result.returncode == FAILURE_EXIT, describe(result)
     assert result.stdout.splitlines()[-1] == "2 window(s): 2 Failed"
     error = result.stderr.strip().splitlines()[-1]
