@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from analyzer import sources
+from analyzer.arrow_pool import trim_heap, use_returning_pool
 from analyzer.errors import AnalyzerError, InputError, RowError, TooManyColumns
 from analyzer.formats import CSV, PARQUET
 from analyzer.log_text import printable
@@ -122,6 +123,7 @@ def profile_task(splits: list[Split], plan: ReadPlan, make_state: StateFactory) 
     """Profile some splits. An AnalyzerError (bad script, ...) is returned, not raised: it is
     deterministic, so Spark must not retry it, and the driver re-raises it with its one-line cause
     instead of a JVM stack trace."""
+    use_returning_pool()
     state = make_state()
     state.ledger.keep_raw = plan.quarantine
     try:
@@ -129,7 +131,10 @@ def profile_task(splits: list[Split], plan: ReadPlan, make_state: StateFactory) 
             fold_split(state, split, plan, make_state)
     except AnalyzerError as e:
         return pickle.dumps(e, protocol=pickle.HIGHEST_PROTOCOL)
-    return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+    pickled = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+    del state
+    trim_heap()
+    return pickled
 
 
 def fold_split(state, split: Split, plan: ReadPlan, make_state: StateFactory) -> None:

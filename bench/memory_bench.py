@@ -20,15 +20,21 @@ import argparse
 import gzip
 import json
 import os
+import subprocess
 import sys
 import time
+from contextlib import suppress
 from pathlib import Path
+
+import psutil
 
 from bench.capture_bench import generate, timed_process
 from bench.results_file import append_result
 
 CLI = Path(sys.executable).with_name("monitor-analyzer")
 GIB = 1 << 30
+# A file to append "seconds driver jvm worker" (MB) to at every sample: where the peak is.
+TIMELINE = os.environ.get("MEMORY_BENCH_TIMELINE")
 
 
 def make_gz(root: Path) -> tuple[Path, int]:
@@ -112,14 +118,54 @@ def case_line(root: Path) -> dict:
     }
 
 
+def role(process: psutil.Process, top: psutil.Process) -> str:
+    """driver (our CLI process), jvm, or worker (PySpark's daemon and the Python workers it forks)."""
+    if process.pid == top.pid:
+        return "driver"
+    return "jvm" if process.name().startswith("java") else "worker"
+
+
+def timed_roles(args: list[str]) -> tuple[float, int, dict[str, int]]:
+    """Like ``timed_process``, plus the peak RSS of each role (the sum over its processes: the peaks
+    of the roles need not coincide, so they add up to more than the tree's peak)."""
+    start = time.perf_counter()
+    process = psutil.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=dict(os.environ))
+    peak, roles = 0, {"driver": 0, "jvm": 0, "worker": 0}
+    while process.poll() is None:
+        now = {"driver": 0, "jvm": 0, "worker": 0}
+        for p in [process, *process.children(recursive=True)]:
+            with suppress(psutil.Error):  # a worker may exit while we look
+                now[role(p, process)] += p.memory_info().rss
+        peak = max(peak, sum(now.values()))
+        if TIMELINE:
+            with open(TIMELINE, "a") as out:
+                out.write(
+                    f"{time.perf_counter() - start:.1f} "
+                    + " ".join(f"{v >> 20}" for v in now.values())
+                    + "\n"
+                )
+        roles = {k: max(v, now[k]) for k, v in roles.items()}
+        time.sleep(0.05)
+    seconds = time.perf_counter() - start
+    if process.returncode != 0:
+        raise RuntimeError(f"{args[1]} failed: {process.stderr.read().decode()[-2000:]}")
+    return seconds, peak, roles
+
+
 def case_wide(root: Path) -> dict:
     data = root / "wide"
     if not data.exists():
         generate(data, 100_000, 2000, False, 7)
     size = sum(f.stat().st_size for f in data.rglob("*.jsonl"))
     out = root / "wide-out"
-    seconds, peak = baseline(data, out, "--format", "capture", "--engine", "spark")
-    return {"mb": size / 1e6, "seconds": seconds, "peak_rss_mb": peak / 2**20}
+    args = [str(CLI), "baseline", "--dataset", str(data), "--output", str(out)]
+    seconds, peak, roles = timed_roles([*args, "--format", "capture", "--engine", "spark"])
+    return {
+        "mb": size / 1e6,
+        "seconds": seconds,
+        "peak_rss_mb": peak / 2**20,
+        **{f"{name}_peak_mb": rss / 2**20 for name, rss in roles.items()},
+    }
 
 
 def case_columns(root: Path, columns: int = 100_000) -> dict:
