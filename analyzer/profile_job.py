@@ -38,7 +38,7 @@ from analyzer.sources import (
     plan_splits,
     read_head,
 )
-from analyzer.spark import get_context
+from analyzer.spark import active_context, get_context, release
 from analyzer.task_states import fold_on_spark
 from analyzer.window import TimeWindow
 
@@ -231,9 +231,14 @@ def run_profile(
             merger.add(i, profile_task(group, plan, make_state))
         result = merger.result()
     else:
+        started_here = not is_context and active_context() is None
         if not is_context:
             spark = spark() if callable(spark) else get_context()
-        result = _run_on_spark(spark, groups, plan, make_state)
+        try:
+            result = _run_on_spark(spark, groups, plan, make_state)
+        finally:
+            if started_here:  # this job's own JVM: the one pass is over, give its memory back
+                release(spark)
     if isinstance(result, AnalyzerError):
         raise result
     return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -135,9 +136,39 @@ def end_spark() -> list[int]:
     that, so it is told to stay quiet first."""
     from analyzer.children import end_children
 
-    context_module = sys.modules.get("pyspark.core.context")
-    context = getattr(getattr(context_module, "SparkContext", None), "_active_spark_context", None)
-    server = getattr(context, "_accumulatorServer", None)
+    server = getattr(active_context(), "_accumulatorServer", None)
     if server is not None:
         server.handle_error = lambda *_: None
     return end_children()
+
+
+def active_context():
+    """The SparkContext this process has running, if any (without starting one)."""
+    context_module = sys.modules.get("pyspark.core.context")
+    return getattr(getattr(context_module, "SparkContext", None), "_active_spark_context", None)
+
+
+def release(context) -> None:
+    """Stop a SparkContext this job started and end its JVM (PySpark keeps the JVM for the next
+    context otherwise): after the one pass, a job only writes reports, and the idle JVM and its
+    Python workers would hold about 1.4 GB beside the driver while it does. A later get_context()
+    starts a new JVM."""
+    from pyspark import SparkContext
+
+    context.stop()
+    gateway = SparkContext._gateway
+    if gateway is None:
+        return
+    process = getattr(gateway, "proc", None)
+    with contextlib.suppress(Exception):
+        gateway.shutdown()
+    if process is not None:
+        with contextlib.suppress(Exception):
+            process.stdin.close()  # the JVM ends itself when its parent's pipe closes
+        try:
+            process.wait(timeout=10)
+        except Exception:
+            process.kill()
+            process.wait()
+    SparkContext._gateway = None
+    SparkContext._jvm = None
