@@ -9,6 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analyzer.arrow_memory import one_array
 from analyzer.profile import hll
 from analyzer.profile.datatypes import (
     BOOLEAN,
@@ -95,8 +96,7 @@ class ColumnState:
 
     # -- updates ---------------------------------------------------------------------------------
     def update(self, values: pa.Array) -> None:
-        if isinstance(values, pa.ChunkedArray):
-            values = values.combine_chunks()
+        values = one_array(values)
         kind = values.type
         if pa.types.is_string(kind) or pa.types.is_large_string(kind):
             self._update_strings(values)

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pajson
 
+from analyzer.arrow_memory import give_back, one_array
 from analyzer.batch import GROUND_TRUTH, GROUND_TRUTH_SEGMENT, Batch, Column
 from analyzer.capture import SHADOW_INVOCATION
 from analyzer.ledger import Ledger
@@ -55,26 +56,56 @@ def _schema(parts: list[str], ground_truth: bool) -> pa.Schema:
     return pa.schema(fields)
 
 
-def _csv_fields(data: pa.ChunkedArray) -> list[pa.Array]:
-    data = data.combine_chunks()
+def _csv_fields(payloads: list[pa.ChunkedArray]) -> list[pa.Array]:
+    """The fields of the first of ``payloads``, which is taken off the list (so that no one holds
+    the payloads once they are split)."""
+    data = one_array(payloads.pop(0))
     if len(data) == 0:
         return []
     if data.null_count or pc.any(pc.equal(data, "")).as_py():
         raise Declined("missing or empty payload")  # the record reader skips those with their line
-    data = pc.replace_substring_regex(data, r"\r?\n$", "")
+    data = _trimmed(data)
     if pc.any(pc.match_substring(data, "\n")).as_py() or pc.any(pc.match_substring(data, '"')).as_py():
         raise Declined("multi-line or quoted payload")
-    lists = pc.split_pattern(data, ",")
-    lengths = pc.min_max(pc.list_value_length(lists))
+    lengths = pc.min_max(_widths(data))
     width = lengths["min"].as_py()
     if width != lengths["max"].as_py():
         raise Declined("payload widths differ")
-    values = pc.list_flatten(lists)
-    empty = pc.equal(values, "")
-    values = pc.if_else(empty, pa.scalar(None, pa.string()), values)  # an empty field is missing
-    n = len(data)
+    values = _missing_if_empty(pc.list_flatten(pc.split_pattern(data, ",")))
+    del data  # the payloads, now copied into the fields
+    give_back()
+    if width == 1:
+        return [values]  # one field a record: the fields are the column, no take (a copy) needed
+    n = len(values) // width
     starts = np.arange(0, n * width, width)
     return [values.take(starts + j) for j in range(width)]
+
+
+# Payloads are searched and measured where they lie: a regex replace or a split only to measure
+# them copied every payload (a 190 MB one with them) once more.
+
+
+def _trimmed(data: pa.Array) -> pa.Array:
+    """The payloads without a final line break; the same array when none has one (the usual case)."""
+    if not pc.any(pc.ends_with(data, "\n")).as_py():
+        return data
+    return pc.replace_substring_regex(data, r"\r?\n$", "")
+
+
+def _widths(data: pa.Array) -> pa.Array:
+    """Fields in each payload (commas plus one; null for a missing payload)."""
+    return pc.add(pc.count_substring(data, ","), 1)
+
+
+def _missing_if_empty(values: pa.Array) -> pa.Array:
+    """An empty field is missing: the values with their validity cleared there, the text not copied."""
+    valid = pc.and_kleene(pc.is_valid(values), pc.not_equal(pc.binary_length(values), 0))
+    if pc.all(valid).as_py():
+        return values
+    if values.offset:  # a bitmap made here starts at the array's first value
+        return pc.if_else(valid, values, pa.scalar(None, values.type))
+    bitmap = pa.py_buffer(np.packbits(valid.to_numpy(zero_copy_only=False), bitorder="little"))
+    return pa.Array.from_buffers(values.type, len(values), [bitmap, *values.buffers()[1:]])
 
 
 def read_json_table(data: bytes, schema: pa.Schema) -> pa.Table:
@@ -158,12 +189,16 @@ def read_columnar(lines: LineIndex, plan: ReadPlan, parts: list[str]) -> Columna
     aside = _unusual_lines(lines)
     _check_share(aside, lines)
     table, row_lines = _parse_runs(lines, aside, schema)
+    give_back()  # the JSON parser's working memory, as large as the split
     odd = _unusual_rows(table, plan, parts)
     if odd.any():
         aside.update(row_lines[odd].tolist())
         _check_share(aside, lines)
         table = table.filter(pa.array(~odd))
-    analyzed, dropped, batch = _columns(table, plan, parts)
+    tables = [table]
+    del table  # _columns takes it off the list, to let its payloads go once they are split
+    analyzed, dropped, batch = _columns(tables, plan, parts)
+    give_back()  # the payloads split into fields
     segment_records = None
     if batch is not None and batch.segments is not None:
         counts = pc.value_counts(batch.segments)
@@ -296,11 +331,11 @@ def _not_csv(encoding) -> np.ndarray:
 def _unusual_payloads(data) -> np.ndarray:
     """Missing or empty, several lines, quotes or carriage returns, or a width other than the
     most common one (the record reader gives such rows other columns)."""
-    trimmed = pc.replace_substring_regex(data, r"\r?\n$", "")
+    trimmed = _trimmed(data)
     odd = _flags(pc.is_null(data)) | _flags(pc.equal(trimmed, ""))
     for mark in ("\n", "\r", '"'):
         odd |= _flags(pc.match_substring(trimmed, mark))
-    widths = pc.fill_null(pc.list_value_length(pc.split_pattern(trimmed, ",")), 0).to_numpy()
+    widths = pc.fill_null(_widths(trimmed), 0).to_numpy()
     usual = widths[~odd]
     if len(usual):
         odd |= widths != np.bincount(usual).argmax()
@@ -324,9 +359,11 @@ def _failing(values: pa.Array, convert) -> list[int]:
 
 
 def _columns(
-    table: pa.Table, plan: ReadPlan, parts: list[str]
+    tables: list[pa.Table], plan: ReadPlan, parts: list[str]
 ) -> tuple[int, list[tuple[str, int]], Batch | None]:
-    """(records analysed, records dropped by reason, their batch) of records all usual."""
+    """(records analysed, records dropped by reason, their batch) of records all usual, from the
+    table taken off ``tables``."""
+    table = tables.pop()
     metadata = table.column("eventMetadata")
     dropped: list[tuple[str, int]] = []
     keep = pa.array(np.ones(len(table), dtype=bool))
@@ -340,19 +377,24 @@ def _columns(
     if shadow_count:
         dropped.append(("shadow-variant traffic", shadow_count))
         keep = pc.and_(keep, pc.invert(shadow))
-    table = table.filter(keep)
+    if not pc.all(keep).as_py():  # a filter copies every column, the payloads with them
+        table = table.filter(keep)
     if len(table) == 0:
         return 0, dropped, None
     segments = None
     if plan.split is not None:
         table, segments = by_segment(table, plan.split)
     capture = table.column("captureData")
-    fields: list[tuple[int, pa.Array]] = []  # (segment, values), as the record reader orders them
-    for i, _name in enumerate(parts):
-        fields.extend((i, values) for values in _csv_fields(pc.struct_field(capture, [i, 2])))
-    truth: list[pa.Array] = []
+    payloads = [pc.struct_field(capture, [i, 2]) for i in range(len(parts))]
     if plan.ground_truth:
-        truth = _csv_fields(pc.struct_field(table.column(GROUND_TRUTH), [2]))
+        payloads.append(pc.struct_field(table.column(GROUND_TRUTH), [2]))
+    records = len(table)
+    # The payloads are now the only reference to their text: each is let go once split into fields
+    # (``_csv_fields`` pops it), so a 190 MB payload is not held by the table besides its fields.
+    del table, capture, metadata
+    split = [_csv_fields(payloads) for _ in range(len(payloads))]
+    fields = [(i, values) for i in range(len(parts)) for values in split[i]]  # (segment, values)
+    truth = split[len(parts)] if plan.ground_truth else []
     columns = [
         Column(plan.positional_name(p), (segment, 0, p), values) for p, (segment, values) in enumerate(fields)
     ]
@@ -360,4 +402,4 @@ def _columns(
         Column(f"{GROUND_TRUTH}._c{j}", (GROUND_TRUTH_SEGMENT, 0, j), values)
         for j, values in enumerate(truth)
     ]
-    return len(table), dropped, Batch(len(table), columns, segments=segments)
+    return records, dropped, Batch(records, columns, segments=segments)

@@ -98,6 +98,8 @@ def read_lines(lines: Iterable[tuple[Location, bytes]], plan: ReadPlan, ledger: 
                 ledger.records_read += 1
                 ledger.skip(TOO_DEEP[0], location, TOO_DEEP[1], line)
                 continue
+            finally:
+                del text  # the event holds what it needs: a 190 MB line is not kept twice
             if not isinstance(event, dict):
                 ledger.records_read += 1
                 ledger.skip("not a capture record", location, "expected a JSON object with captureData", line)

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from analyzer.arrow_memory import one_array
 from analyzer.batch import Batch, Column, positional
 from analyzer.ledger import Ledger, Location
 from analyzer.readers.line_index import LineIndex
@@ -164,7 +165,7 @@ def _read_fast(split: Split, plan: ReadPlan, ledger: Ledger) -> Batch | None:
             ledger.skip("wrong number of fields", location, detail, raw)
     if table.num_rows == 0:
         return None
-    columns = [Column(n, positional(i), table.column(i).combine_chunks()) for i, n in enumerate(names)]
+    columns = [Column(n, positional(i), one_array(table.column(i))) for i, n in enumerate(names)]
     return Batch(table.num_rows, columns)
 
 

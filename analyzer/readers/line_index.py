@@ -89,8 +89,16 @@ class LineIndex:
         """Indices of the lines holding at least ``brackets`` opening brackets (``{`` or ``[``);
         only lines long enough to hold that many pairs are counted."""
         long = np.flatnonzero(self.ends - self.starts >= 2 * brackets)
-        heavy = [i for i in long.tolist() if _opening_brackets(self.line(i)) >= brackets]
+        heavy = [i for i in long.tolist() if self._opening_brackets(i) >= brackets]
         return np.asarray(heavy, dtype=np.int64)
+
+    def _opening_brackets(self, index: int) -> int:
+        """Counted where the line lies (``self.line`` copies it: a 190 MB line, once more)."""
+        start, end = int(self.starts[index]), int(self.ends[index])
+        if isinstance(self.data, bytes):
+            return self.data.count(b"{", start, end) + self.data.count(b"[", start, end)
+        line = bytes(self.data[start:end])
+        return line.count(b"{") + line.count(b"[")
 
     def span(self, first: int, stop: int) -> memoryview:
         """The bytes of lines [first, stop), line breaks included."""
@@ -108,7 +116,3 @@ def _is_ascii(data: bytes | memoryview) -> bool:
     if isinstance(data, bytes):
         return data.isascii()
     return all(bytes(data[i : i + _SCAN_WINDOW]).isascii() for i in range(0, len(data), _SCAN_WINDOW))
-
-
-def _opening_brackets(line: bytes) -> int:
-    return line.count(b"{") + line.count(b"[")
