@@ -140,7 +140,7 @@ def gzip_chunks(split: Split, chunk_bytes: int) -> Iterator[Split]:
                     data += f.readline()  # the line in progress belongs to this chunk
                 if not data and offset:
                     return
-                yield Split(split.path, offset, offset + len(data), split.size, data)
+                yield Split(split.path, offset, offset + len(data), split.size, data=data)
                 if not data:
                     return  # an empty archive: one empty chunk, as the whole file was read before
                 offset += len(data)
