@@ -68,7 +68,9 @@ class Ledger:
     # Split runs: records analyzed per segment (a record's rows all belong to its segment).
     segment_records: Counter = field(default_factory=Counter)
 
-    def skip(self, reason: str, location: Location, detail: str, raw: bytes | str | None = None) -> None:
+    def skip(
+        self, reason: str, location: Location, detail: str, raw: bytes | memoryview | str | None = None
+    ) -> None:
         self.skipped[reason] += 1
         if len(self.examples) < MAX_EXAMPLES or reason not in self.first:
             example = SkipExample(reason, location, detail)
@@ -76,7 +78,10 @@ class Ledger:
                 self.examples.append(example)
             self.first.setdefault(reason, example)
         if self.keep_raw:
-            line = raw.encode("utf-8", errors="surrogateescape") if isinstance(raw, str) else raw or b""
+            # bytes(): a line may be a view into its split's bytes, which it must not keep alive.
+            line = (
+                raw.encode("utf-8", errors="surrogateescape") if isinstance(raw, str) else bytes(raw or b"")
+            )
             self._quarantine(Quarantined(reason, location, detail, line))
 
     def _quarantine(self, entry: Quarantined) -> None:

@@ -260,8 +260,9 @@ def join_parts(written: list[tuple[str, str]]) -> list[str]:
     return sorted(parts)
 
 
-def _with_label(line: bytes, label: str) -> bytes:
-    return line.rstrip()[:-1] + b',"groundTruthData":' + label.encode("utf-8") + b"}"
+def _with_label(line: bytes | memoryview, label: str) -> bytes:
+    # bytes(): split_lines gives views into the split; the merged line is written as bytes.
+    return bytes(line).rstrip()[:-1] + b',"groundTruthData":' + label.encode("utf-8") + b"}"
 
 
 @dataclass

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from analyzer import sources
-from analyzer.arrow_pool import trim_heap, use_returning_pool
+from analyzer.arrow_memory import give_back, trim_heap, use_returning_pool
 from analyzer.errors import AnalyzerError, InputError, RowError, TooManyColumns
 from analyzer.formats import CSV, PARQUET
 from analyzer.log_text import printable
@@ -141,12 +141,15 @@ def fold_split(state, split: Split, plan: ReadPlan, make_state: StateFactory) ->
     if hasattr(state, "begin_split"):
         state.begin_split(split)
     for batch in read_batches(split, plan, state.ledger):
+        give_back()  # what parsing the batch freed, before the profile allocates
         try:
             state.update(batch)
         except RowError as e:
             raise locate(e, batch, split, plan, make_state) from None
         except TooManyColumns as e:
             raise TooManyColumns(f"{split.path}: {e}") from None
+        del batch
+        give_back()
 
 
 def locate(error: RowError, batch, split: Split, plan: ReadPlan, make_state: StateFactory) -> InputError:

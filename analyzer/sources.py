@@ -169,18 +169,31 @@ def read_split(split: Split) -> bytes:
     if is_compressed(split.path):
         return check_text_start(split.path, read_gzip(split.path, split.stamp))
     with open_planned(split.path, split.stamp) as f:
-        pos = split.start
-        if pos > 0:
-            f.seek(pos - 1)
-            skipped = f.readline()  # the line in progress belongs to the previous split
-            pos = pos - 1 + len(skipped)
+        # The line in progress at the start belongs to the previous split, the one in progress at
+        # the end to this one. Both ends are found first and the bytes read once: a readline() to
+        # skip or to complete a 190 MB line, then ``data + line``, held the line three times.
+        pos = _line_end(f, split.start - 1) if split.start > 0 else 0
         if pos >= split.end:
             return b""
+        end = _line_end(f, split.end - 1) if split.end < split.size else split.end
         f.seek(pos)
-        data = f.read(split.end - pos)
-        if split.end < split.size and data and not data.endswith(b"\n"):
-            data += f.readline()
+        data = f.read(end - pos)
         return check_text_start(split.path, data) if split.start == 0 else data
+
+
+_SCAN_BYTES = 1 << 20
+
+
+def _line_end(f: BinaryIO, pos: int) -> int:
+    """The offset just past the first line break at or after ``pos`` (the file's end if none),
+    scanning a chunk at a time so that a long line is never held."""
+    f.seek(pos)
+    while chunk := f.read(_SCAN_BYTES):
+        newline = chunk.find(b"\n")
+        if newline >= 0:
+            return pos + newline + 1
+        pos += len(chunk)
+    return pos
 
 
 def line_count(data: bytes) -> int:

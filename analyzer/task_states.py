@@ -23,7 +23,7 @@ PROGRESS_SECONDS = 2.0
 
 def window_of(sc) -> int:
     """Jobs in flight: enough to keep every core busy while a slow task holds up the merge."""
-    return max(2 * int(sc.defaultParallelism), 2)
+    return int(sc.defaultParallelism) + 1
 
 
 def fold_on_spark(sc, rdd, partitions: int, label: str, window: int | None = None) -> object:

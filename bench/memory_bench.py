@@ -2,7 +2,10 @@
 
 Cases (issue 15, acceptance point 8):
   gz       a .gz of a few MB that expands to 1 GiB of CSV (bound: 1.5 GB, exact record count)
-  line     one 190 MB line among short ones (bound: about twice the line; statistics.json stays small)
+  line     one 190 MB line among short ones, in each of LONG_LINE_SHAPES (CSV with one field and with
+           100, JSON Lines, capture records with a CSV and a JSON payload), and the same job without
+           it (the footprint); prints k in "peak = footprint + k x line" (bound: k about 2;
+           statistics.json stays small)
   wide     2,000 features x 100k capture records, from capture_bench (bound: 2 GB)
   columns  100k columns x 10 rows of CSV (bound: 30 s and 2 GB, or a failure at start; report.html
            under 10 MB)
@@ -56,18 +59,73 @@ def make_gz(root: Path) -> tuple[Path, int]:
     return path, rows
 
 
-def make_long_line(root: Path, megabytes: int = 190) -> Path:
-    path = root / "line" / "data.csv"
+def make_long_line(root: Path, megabytes: int = 190, shape: str = "csv") -> Path:
+    """One line of ``megabytes`` among short ones, in one of LONG_LINE_SHAPES (see there)."""
+    suffix = {
+        "csv": "csv",
+        "csv-fields": "csv",
+        "json": "jsonl",
+        "capture-csv": "jsonl",
+        "capture-json": "jsonl",
+    }
+    path = root / f"line-{shape}-{megabytes}" / f"data.{suffix[shape]}"
     if path.exists():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
+    size = megabytes << 20
     with path.open("wb") as out:
-        out.write(b"id,text\n")
+        if shape.startswith("csv"):
+            out.write(
+                b"id,text\n" if shape == "csv" else b"id," + b",".join(b"f%d" % i for i in range(100)) + b"\n"
+            )
         for i in range(1000):
-            out.write(f"{i},short{i % 10}\n".encode())
-        out.write(b"1000," + b"x" * (megabytes << 20) + b"\n")
-        out.write(b"1001,short1\n")
+            out.write(_short_record(shape, i))
+        out.write(_long_record(shape, size))
+        out.write(_short_record(shape, 1))
     return path
+
+
+def _short_record(shape: str, i: int) -> bytes:
+    if shape == "csv":
+        return f"{i},short{i % 10}\n".encode()
+    if shape == "csv-fields":
+        return (f"{i}," + ",".join(f"v{(i + k) % 10}" for k in range(100)) + "\n").encode()
+    return _record(shape, f"short{i % 10}".encode()).replace(b"\n", b"") + b"\n"
+
+
+def _long_record(shape: str, size: int) -> bytes:
+    if shape == "csv":
+        return b"1000," + b"x" * size + b"\n"
+    if shape == "csv-fields":
+        field = b"x" * (size // 100)
+        return b"1000," + b",".join([field] * 100) + b"\n"
+    return _record(shape, b"x" * size)
+
+
+def _record(shape: str, text: bytes) -> bytes:
+    """A JSON line holding ``text``: a plain object, or a capture record whose input payload is a
+    CSV line (``1,<text>``) or a JSON object (``{"id": 1, "text": "<text>"}``)."""
+    if shape == "json":
+        return b'{"id":1,"text":"' + text + b'"}\n'
+    if shape == "capture-csv":
+        content, encoding, payload = b"text/csv", b"CSV", b"1," + text
+    else:
+        content, encoding, payload = (
+            b"application/json",
+            b"JSON",
+            b'{\\"id\\":1,\\"text\\":\\"' + text + b'\\"}',
+        )
+    return (
+        b'{"captureData":{"endpointInput":{"observedContentType":"'
+        + content
+        + b'","mode":"INPUT","data":"'
+        + payload
+        + b'","encoding":"'
+        + encoding
+        + b'"},"endpointOutput":{"observedContentType":"text/csv",'
+        b'"mode":"OUTPUT","data":"0.5","encoding":"CSV"}},"eventMetadata":{"eventId":"e1",'
+        b'"inferenceTime":"2026-11-22T10:00:00Z"},"eventVersion":"0"}\n'
+    )
 
 
 def make_columns(root: Path, columns: int = 100_000, rows: int = 10) -> Path:
@@ -106,12 +164,23 @@ def case_gz(root: Path) -> dict:
     }
 
 
-def case_line(root: Path) -> dict:
-    path = make_long_line(root)
-    out = root / "line-out"
-    seconds, peak = baseline(path, out, "--format", "csv", "--header", "--engine", "local")
+# How each long-line shape is read: the job's format flags.
+LONG_LINE_SHAPES = {
+    "csv": ["--format", "csv", "--header"],  # one 190 MB field
+    "csv-fields": ["--format", "csv", "--header"],  # 100 fields of 1.9 MB on one line
+    "json": ["--format", "json"],  # a JSON Lines object with one 190 MB string
+    "capture-csv": ["--format", "capture"],  # a capture record whose CSV payload is 190 MB
+    "capture-json": ["--format", "capture"],  # a capture record whose JSON payload is 190 MB
+}
+
+
+def long_line_job(root: Path, shape: str, megabytes: int, engine: str = "local") -> dict:
+    """Peak RSS of a baseline job over one long line of ``shape``; ``megabytes`` 0 is the same job
+    without the long line (the empty-job footprint the bound is stated over)."""
+    path = make_long_line(root, megabytes, shape)
+    out = root / f"line-{shape}-{megabytes}-out"
+    seconds, peak = baseline(path, out, *LONG_LINE_SHAPES[shape], "--engine", engine)
     return {
-        "line_mb": 190,
         "seconds": seconds,
         "peak_rss_mb": peak / 2**20,
         "statistics_kb": (out / "statistics.json").stat().st_size / 1024,
@@ -150,6 +219,19 @@ def timed_roles(args: list[str]) -> tuple[float, int, dict[str, int]]:
     if process.returncode != 0:
         raise RuntimeError(f"{args[1]} failed: {process.stderr.read().decode()[-2000:]}")
     return seconds, peak, roles
+
+
+def case_line(root: Path, megabytes: int = 190) -> dict:
+    """Each shape with and without its long line: the footprint, and k in footprint + k x line."""
+    figures: dict = {"line_mb": megabytes}
+    for shape in LONG_LINE_SHAPES:
+        empty = long_line_job(root, shape, 0)["peak_rss_mb"]
+        job = long_line_job(root, shape, megabytes)
+        figures[f"{shape}_footprint_mb"] = empty
+        figures[f"{shape}_peak_rss_mb"] = job["peak_rss_mb"]
+        figures[f"{shape}_k"] = (job["peak_rss_mb"] - empty) / megabytes
+        figures[f"{shape}_statistics_kb"] = job["statistics_kb"]
+    return figures
 
 
 def case_wide(root: Path) -> dict:
@@ -210,11 +292,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--cases", nargs="*", default=list(CASES), choices=list(CASES))
+    parser.add_argument("--line-mb", type=int, default=190, help="size of the long line (case line)")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/monitor-analyzer-bench/memory"))
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     for name in args.cases:
-        figures = CASES[name](args.workdir)
+        figures = case_line(args.workdir, args.line_mb) if name == "line" else CASES[name](args.workdir)
         print(
             f"{name}: "
             + ", ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in figures.items()),

@@ -9,6 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analyzer.arrow_memory import one_array
 from analyzer.profile import hll
 from analyzer.profile.datatypes import (
     BOOLEAN,
@@ -95,8 +96,7 @@ class ColumnState:
 
     # -- updates ---------------------------------------------------------------------------------
     def update(self, values: pa.Array) -> None:
-        if isinstance(values, pa.ChunkedArray):
-            values = values.combine_chunks()
+        values = one_array(values)
         kind = values.type
         if pa.types.is_string(kind) or pa.types.is_large_string(kind):
             self._update_strings(values)
@@ -107,12 +107,17 @@ class ColumnState:
             self._update_strings(pc.cast(values, pa.string()))
 
     def _update_strings(self, values: pa.Array) -> None:
+        # Long values are cut to their keys before anything copies them: value_counts would hold a
+        # 190 MB value twice (its hash table and its result). Types and numbers still come from the
+        # whole values; their distinct count from ``long_hashes``, taken over the whole text.
+        keyed, long_hashes = cut_long(values, self.settings.max_value_length)
         counted = None
         if (self.histogram is not None or self.topk is not None) and len(values) > values.null_count:
-            counted = pc.value_counts(pc.drop_null(values))
-        if counted is not None and len(counted) * 4 <= len(values):
+            counted = pc.value_counts(pc.drop_null(keyed))
+        if counted is not None and long_hashes is None and len(counted) * 4 <= len(values):
             # Few distinct values: type each once and weight by its count (a value's type depends
-            # only on its text), instead of running the regexes over every row.
+            # only on its text), instead of running the regexes over every row. Not with cut keys:
+            # a cut key has lost the text its type depends on.
             is_number, counts = classify_counted(counted, values)
         else:
             is_frac, is_int, counts = classify(values)
@@ -123,7 +128,7 @@ class ColumnState:
             self._drop_numeric()
         elif counts[FRACTIONAL] or counts[INTEGRAL]:
             self._add_numbers(to_double(pc.filter(values, is_number)).to_numpy(zero_copy_only=False))
-        self._count_values(values, counted)
+        self._count_values(keyed, long_hashes, counted)
         self._count_in_domain(values)
 
     def _update_typed_numeric(self, values: pa.Array) -> None:
@@ -138,7 +143,7 @@ class ColumnState:
         if not self.is_string:
             self._add_numbers(numbers)
         text = pc.cast(values, pa.string())
-        self._count_values(text)
+        self._count_values(*cut_long(text, self.settings.max_value_length))
         self._count_in_domain(text)
 
     def _count_in_domain(self, values: pa.Array) -> None:
@@ -155,37 +160,45 @@ class ColumnState:
         self.moments = None
         self.kll = None
 
-    def _count_values(self, values: pa.Array, counted: pa.Array | None = None) -> None:
-        """Exact value counts while they stay small, else HyperLogLog registers."""
-        if len(values) == values.null_count:
+    def _count_values(
+        self, keyed: pa.Array, long_hashes: np.ndarray | None, counted: pa.Array | None = None
+    ) -> None:
+        """Exact value counts while they stay small, else HyperLogLog registers. ``keyed``: the
+        values with the long ones cut to their keys (``cut_long``), whose whole-text hashes are
+        ``long_hashes``; ``counted``: its value counts, when at hand."""
+        if len(keyed) == keyed.null_count:
             return
         if self.histogram is not None:
-            counts = counted if counted is not None else pc.value_counts(pc.drop_null(values))
+            counts = counted if counted is not None else pc.value_counts(pc.drop_null(keyed))
             # A batch that alone holds more distinct values than we keep goes straight to the sketch.
             if len(counts) <= self.settings.histogram_max_values:
-                keys, long_hashes = cut_long(counts.field("values"), self.settings.max_value_length)
                 if long_hashes is not None:
                     if self.long_registers is None:
                         self.long_registers = hll.new_registers()
                     hll.add_hashes(self.long_registers, long_hashes)
-                for value, count in zip(keys.to_pylist(), counts.field("counts").to_pylist(), strict=True):
+                keys = counts.field("values").to_pylist()
+                for value, count in zip(keys, counts.field("counts").to_pylist(), strict=True):
                     self.histogram[value] = self.histogram.get(value, 0) + count
                 self._check_overflow()
                 return
             self._overflow()
             counted = counts
-        counted = self._count_top(values, counted)
+        counted = self._count_top(keyed, counted)
         # Registers keep a maximum, so the distinct values are enough when they are at hand.
-        hll.add_strings(self.registers, counted.field("values") if counted is not None else values)
+        known = counted.field("values") if counted is not None else keyed
+        if long_hashes is not None:
+            # Cut keys stand for long values, hashed whole in ``long_hashes``.
+            known = pc.filter(known, pc.less_equal(pc.utf8_length(known), self.settings.max_value_length))
+            hll.add_hashes(self.registers, long_hashes)
+        hll.add_strings(self.registers, known)
 
-    def _count_top(self, values: pa.Array, counted: pa.Array | None) -> pa.Array | None:
+    def _count_top(self, keyed: pa.Array, counted: pa.Array | None) -> pa.Array | None:
         """Feed the top-k sketch; returns the batch's value counts when it had or made them."""
         if self.topk is None and self.is_string and self.settings.top_k:
             self.topk = TopKSketch(self.settings.top_k)
         if self.topk is not None:
-            counted = counted if counted is not None else pc.value_counts(pc.drop_null(values))
-            keys, _ = cut_long(counted.field("values"), self.settings.max_value_length)
-            self.topk.add(keys, counted.field("counts").to_numpy(zero_copy_only=False))
+            counted = counted if counted is not None else pc.value_counts(pc.drop_null(keyed))
+            self.topk.add(counted.field("values"), counted.field("counts").to_numpy(zero_copy_only=False))
         return counted
 
     def _top_of(self, state: ColumnState) -> TopKSketch | None:

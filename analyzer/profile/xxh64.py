@@ -13,6 +13,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analyzer.arrow_memory import one_array
+
 SEED = 42
 
 _P1 = np.uint64(0x9E3779B185EBCA87)
@@ -110,8 +112,7 @@ def _hash_short(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray, seed:
 
 def hash_strings(values: pa.Array, seed: int = SEED) -> np.ndarray:
     """XXH64 (as unsigned 64-bit integers) of each non-null value's UTF-8 bytes, nulls dropped."""
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
+    values = one_array(values)
     if values.null_count:
         values = pc.drop_null(values)
     n = len(values)

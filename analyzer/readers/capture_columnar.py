@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pajson
 
+from analyzer.arrow_memory import give_back, one_array
 from analyzer.batch import GROUND_TRUTH, GROUND_TRUTH_SEGMENT, Batch, Column
 from analyzer.capture import SHADOW_INVOCATION
 from analyzer.ledger import Ledger
@@ -55,8 +56,10 @@ def _schema(parts: list[str], ground_truth: bool) -> pa.Schema:
     return pa.schema(fields)
 
 
-def _csv_fields(data: pa.ChunkedArray) -> list[pa.Array]:
-    data = data.combine_chunks()
+def _csv_fields(payloads: list[pa.ChunkedArray]) -> list[pa.Array]:
+    """The fields of the first of ``payloads``, which is taken off the list (so that no one holds
+    the payloads once they are split)."""
+    data = one_array(payloads.pop(0))
     if len(data) == 0:
         return []
     if data.null_count or pc.any(pc.equal(data, "")).as_py():
@@ -70,28 +73,41 @@ def _csv_fields(data: pa.ChunkedArray) -> list[pa.Array]:
         raise Declined("payload widths differ")
     n = len(data)
     values = pc.list_flatten(pc.split_pattern(data, ","))
-    del data
+    del data  # the payloads, now copied into the fields
+    give_back()
+    if width == 1:
+        return [_missing_if_empty(values)]  # one field a record: the fields are the column, no take
     starts = np.arange(0, n * width, width)
     # Column by column, so that only one column's copy exists besides the split fields (a copy of
     # every field at once was 50 MB more at the peak for a 32 MB split of 2,000 columns).
     return [_missing_if_empty(values.take(starts + j)) for j in range(width)]
 
 
-def _missing_if_empty(values: pa.Array) -> pa.Array:
-    """An empty field is missing."""
-    return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+# Payloads are searched and measured where they lie: a regex replace or a split only to measure
+# them copied every payload (a 190 MB one with them) once more.
 
 
-def _trimmed(data):
-    """The payloads without one trailing line end; the same array when none has one (no copy)."""
+def _trimmed(data: pa.Array) -> pa.Array:
+    """The payloads without a final line break; the same array when none has one (the usual case)."""
     if not pc.any(pc.ends_with(data, "\n")).as_py():
         return data
     return pc.replace_substring_regex(data, r"\r?\n$", "")
 
 
-def _widths(data):
-    """Fields per payload, counted without splitting (null for a missing payload)."""
+def _widths(data: pa.Array) -> pa.Array:
+    """Fields in each payload (commas plus one; null for a missing payload)."""
     return pc.add(pc.count_substring(data, ","), 1)
+
+
+def _missing_if_empty(values: pa.Array) -> pa.Array:
+    """An empty field is missing: the values with their validity cleared there, the text not copied."""
+    valid = pc.and_kleene(pc.is_valid(values), pc.not_equal(pc.binary_length(values), 0))
+    if pc.all(valid).as_py():
+        return values
+    if values.offset:  # a bitmap made here starts at the array's first value
+        return pc.if_else(valid, values, pa.scalar(None, values.type))
+    bitmap = pa.py_buffer(np.packbits(valid.to_numpy(zero_copy_only=False), bitorder="little"))
+    return pa.Array.from_buffers(values.type, len(values), [bitmap, *values.buffers()[1:]])
 
 
 def read_json_table(data: bytes, schema: pa.Schema) -> pa.Table:
@@ -175,12 +191,16 @@ def read_columnar(lines: LineIndex, plan: ReadPlan, parts: list[str]) -> Columna
     aside = _unusual_lines(lines)
     _check_share(aside, lines)
     table, row_lines = _parse_runs(lines, aside, schema)
+    give_back()  # the JSON parser's working memory, as large as the split
     odd = _unusual_rows(table, plan, parts)
     if odd.any():
         aside.update(row_lines[odd].tolist())
         _check_share(aside, lines)
         table = table.filter(pa.array(~odd))
-    analyzed, dropped, batch = _columns(table, plan, parts)
+    tables = [table]
+    del table  # _columns takes it off the list, to let its payloads go once they are split
+    analyzed, dropped, batch = _columns(tables, plan, parts)
+    give_back()  # the payloads split into fields
     segment_records = None
     if batch is not None and batch.segments is not None:
         counts = pc.value_counts(batch.segments)
@@ -341,9 +361,11 @@ def _failing(values: pa.Array, convert) -> list[int]:
 
 
 def _columns(
-    table: pa.Table, plan: ReadPlan, parts: list[str]
+    tables: list[pa.Table], plan: ReadPlan, parts: list[str]
 ) -> tuple[int, list[tuple[str, int]], Batch | None]:
-    """(records analysed, records dropped by reason, their batch) of records all usual."""
+    """(records analysed, records dropped by reason, their batch) of records all usual, from the
+    table taken off ``tables``."""
+    table = tables.pop()
     metadata = table.column("eventMetadata")
     dropped: list[tuple[str, int]] = []
     keep = pa.array(np.ones(len(table), dtype=bool))
@@ -357,19 +379,24 @@ def _columns(
     if shadow_count:
         dropped.append(("shadow-variant traffic", shadow_count))
         keep = pc.and_(keep, pc.invert(shadow))
-    table = table.filter(keep)
+    if not pc.all(keep).as_py():  # a filter copies every column, the payloads with them
+        table = table.filter(keep)
     if len(table) == 0:
         return 0, dropped, None
     segments = None
     if plan.split is not None:
         table, segments = by_segment(table, plan.split)
     capture = table.column("captureData")
-    fields: list[tuple[int, pa.Array]] = []  # (segment, values), as the record reader orders them
-    for i, _name in enumerate(parts):
-        fields.extend((i, values) for values in _csv_fields(pc.struct_field(capture, [i, 2])))
-    truth: list[pa.Array] = []
+    payloads = [pc.struct_field(capture, [i, 2]) for i in range(len(parts))]
     if plan.ground_truth:
-        truth = _csv_fields(pc.struct_field(table.column(GROUND_TRUTH), [2]))
+        payloads.append(pc.struct_field(table.column(GROUND_TRUTH), [2]))
+    records = len(table)
+    # The payloads are now the only reference to their text: each is let go once split into fields
+    # (``_csv_fields`` pops it), so a 190 MB payload is not held by the table besides its fields.
+    del table, capture, metadata
+    split = [_csv_fields(payloads) for _ in range(len(payloads))]
+    fields = [(i, values) for i in range(len(parts)) for values in split[i]]  # (segment, values)
+    truth = split[len(parts)] if plan.ground_truth else []
     columns = [
         Column(plan.positional_name(p), (segment, 0, p), values) for p, (segment, values) in enumerate(fields)
     ]
@@ -377,4 +404,4 @@ def _columns(
         Column(f"{GROUND_TRUTH}._c{j}", (GROUND_TRUTH_SEGMENT, 0, j), values)
         for j, values in enumerate(truth)
     ]
-    return len(table), dropped, Batch(len(table), columns, segments=segments)
+    return records, dropped, Batch(records, columns, segments=segments)

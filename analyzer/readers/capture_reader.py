@@ -14,6 +14,7 @@ import csv
 import json
 from collections.abc import Iterable, Iterator
 
+from analyzer.arrow_memory import give_back
 from analyzer.batch import GROUND_TRUTH, GROUND_TRUTH_SEGMENT, Batch
 from analyzer.capture import CapturedData, EventData
 from analyzer.errors import ConfigError
@@ -47,6 +48,9 @@ def read(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
             if columnar.batch is not None:
                 yield columnar.batch
             return
+        # Out of the except block, whose traceback held the columnar attempt's table: Arrow hands
+        # back what it used (as much as the split) before the record reader starts.
+        give_back()
     yield from read_records(split, plan, ledger, data)
 
 
@@ -98,6 +102,8 @@ def read_lines(lines: Iterable[tuple[Location, bytes]], plan: ReadPlan, ledger: 
                 ledger.records_read += 1
                 ledger.skip(TOO_DEEP[0], location, TOO_DEEP[1], line)
                 continue
+            finally:
+                del text  # the event holds what it needs: a 190 MB line is not kept twice
             if not isinstance(event, dict):
                 ledger.records_read += 1
                 ledger.skip("not a capture record", location, "expected a JSON object with captureData", line)

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from analyzer.arrow_memory import one_array
 from analyzer.batch import Batch, Column, positional
 from analyzer.ledger import Ledger, Location
 from analyzer.readers.line_index import LineIndex
@@ -32,6 +33,9 @@ def column_names(split: Split, plan: ReadPlan) -> list[str]:
 
 # A line of nothing but whitespace: blank for the line reader (and for Spark), a value for pyarrow.
 _WHITESPACE_LINE = re.compile(rb"(?m)^[ \t\x0b\x0c]+\r?$")
+# Searched in the split's bytes where they lie (``bytes.strip`` and friends would copy them).
+_NON_BLANK = re.compile(rb"[^ \t\n\r\x0b\x0c]")
+_LONE_CR = re.compile(rb"\r(?!\n)")
 
 
 class _NotLineByLine(Exception):  # noqa: N818 - a signal to read the split line by line
@@ -75,19 +79,24 @@ def parse_line(text: str, plan: ReadPlan) -> list[str | None]:
 
 
 def _read_fast(split: Split, plan: ReadPlan, ledger: Ledger) -> Batch | None:
-    data = read_split(split)
-    ledger.split_lines[(split.path, split.start)] = line_count(data)
-    lines_above = 0  # lines cut before the data: the header and any blank lines above it
+    whole = read_split(split)
+    ledger.split_lines[(split.path, split.start)] = line_count(whole)
+    lines_above, start = 0, 0  # the header and any blank lines above it, and where the data starts
     if plan.dataset_format.header and split.start == 0:
         # The header is the first non-blank line (as make_read_plan and Spark take it), not line 1.
-        while data:
-            newline = data.find(b"\n")
-            line, data = (data, b"") if newline < 0 else (data[:newline], data[newline + 1 :])
+        while start < len(whole):
+            newline = whole.find(b"\n", start)
+            end = len(whole) if newline < 0 else newline
             lines_above += 1
-            if line.strip():
+            blank = _NON_BLANK.search(whole, start, end) is None
+            start = end + 1
+            if not blank:
                 break
+    # A view, not a slice: ``whole[start:]`` copied the split (a 190 MB line with it) once more.
+    data = memoryview(whole)[start:]
+    del whole
     names = column_names(split, plan)
-    if not data.strip() or not names:
+    if _NON_BLANK.search(data) is None or not names:
         return None
     bad: list[tuple[int, int, str]] = []
 
@@ -100,9 +109,9 @@ def _read_fast(split: Split, plan: ReadPlan, ledger: Ledger) -> Batch | None:
     # and skipped below with the others. Left to pyarrow, a bad row's text fails to decode inside its
     # invalid-row callback, which prints an "Exception ignored" traceback into the job's log.
     data, not_utf8 = _without_bad_utf8(data)
-    if data.count(b"\r") != data.count(b"\r\n"):
+    if _LONE_CR.search(data):
         raise _NotLineByLine("pyarrow would break lines at a lone carriage return")
-    if data.startswith(UTF8_BOM):
+    if data[: len(UTF8_BOM)] == UTF8_BOM:
         raise _NotLineByLine("pyarrow would drop a byte order mark that is data here (not at the file start)")
     if len(names) == 1 and _WHITESPACE_LINE.search(data):
         raise _NotLineByLine("pyarrow would read a whitespace-only line as a value; it is a blank line")
@@ -142,7 +151,7 @@ def _read_fast(split: Split, plan: ReadPlan, ledger: Ledger) -> Batch | None:
     skips = [(line, None, raw) for line, raw in not_utf8]
     if bad:
         # pyarrow numbers rows without the blank lines it ignored: map back to physical lines.
-        physical = data.split(b"\n")
+        physical = bytes(data).split(b"\n")
         nonblank = [i for i, line in enumerate(physical, start=1) if line not in (b"", b"\r")]
     for number, actual, text in bad:
         line = nonblank[min(number or 1, len(nonblank)) - 1]
@@ -156,11 +165,11 @@ def _read_fast(split: Split, plan: ReadPlan, ledger: Ledger) -> Batch | None:
             ledger.skip("wrong number of fields", location, detail, raw)
     if table.num_rows == 0:
         return None
-    columns = [Column(n, positional(i), table.column(i).combine_chunks()) for i, n in enumerate(names)]
+    columns = [Column(n, positional(i), one_array(table.column(i))) for i, n in enumerate(names)]
     return Batch(table.num_rows, columns)
 
 
-def _without_bad_utf8(data: bytes) -> tuple[bytes, list[tuple[int, bytes]]]:
+def _without_bad_utf8(data: memoryview) -> tuple[memoryview | bytes, list[tuple[int, bytes]]]:
     """The data with its lines that are not UTF-8 emptied, and those lines (number, bytes)."""
     lines = LineIndex.of(data)
     bad = lines.not_utf8().tolist()
@@ -173,7 +182,7 @@ def _without_bad_utf8(data: bytes) -> tuple[bytes, list[tuple[int, bytes]]]:
         if data[start - 1 : start] == b"\n":
             start -= 1
     kept.append(data[start:])
-    return b"".join(kept), [(i + 1, lines.line(i)) for i in bad]
+    return b"".join(kept), [(i + 1, bytes(lines.line(i))) for i in bad]
 
 
 def _read_records(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:

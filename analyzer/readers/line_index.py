@@ -16,19 +16,20 @@ import numpy as np
 _NEWLINE = ord("\n")
 _CR = ord("\r")
 _DECODE_WINDOW = 1 << 16
+_SCAN_WINDOW = 1 << 22
 
 
 @dataclass(frozen=True)
 class LineIndex:
-    data: bytes
+    data: bytes | memoryview
     starts: np.ndarray  # byte offset of each line
     ends: np.ndarray  # offset just past the line's last byte, its line break excluded
     nexts: np.ndarray  # offset of the next line (past the line break)
 
     @classmethod
-    def of(cls, data: bytes) -> LineIndex:
+    def of(cls, data: bytes | memoryview) -> LineIndex:
         raw = np.frombuffer(data, dtype=np.uint8)
-        breaks = np.flatnonzero(raw == _NEWLINE)
+        breaks = _positions(raw, _NEWLINE)
         nexts = breaks + 1
         if len(data) and (not len(breaks) or breaks[-1] != len(data) - 1):
             nexts = np.append(nexts, len(data))  # a last line without its line break
@@ -69,7 +70,7 @@ class LineIndex:
         """Indices of the lines that are not valid UTF-8. The block is decoded once, a window of
         whole lines at a time (an error copies the rest of its input), resuming after each bad line:
         a line break is ASCII, so the first error after a line start lies in the first bad line."""
-        if self.data.isascii():
+        if _is_ascii(self.data):
             return np.empty(0, dtype=np.int64)
         view, position, bad = memoryview(self.data), 0, []
         while position < len(self.data):
@@ -88,13 +89,30 @@ class LineIndex:
         """Indices of the lines holding at least ``brackets`` opening brackets (``{`` or ``[``);
         only lines long enough to hold that many pairs are counted."""
         long = np.flatnonzero(self.ends - self.starts >= 2 * brackets)
-        heavy = [i for i in long.tolist() if _opening_brackets(self.line(i)) >= brackets]
+        heavy = [i for i in long.tolist() if self._opening_brackets(i) >= brackets]
         return np.asarray(heavy, dtype=np.int64)
+
+    def _opening_brackets(self, index: int) -> int:
+        """Counted where the line lies (``self.line`` copies it: a 190 MB line, once more)."""
+        start, end = int(self.starts[index]), int(self.ends[index])
+        if isinstance(self.data, bytes):
+            return self.data.count(b"{", start, end) + self.data.count(b"[", start, end)
+        line = bytes(self.data[start:end])
+        return line.count(b"{") + line.count(b"[")
 
     def span(self, first: int, stop: int) -> memoryview:
         """The bytes of lines [first, stop), line breaks included."""
         return memoryview(self.data)[self.starts[first] : self.nexts[stop - 1]]
 
 
-def _opening_brackets(line: bytes) -> int:
-    return line.count(b"{") + line.count(b"[")
+def _positions(raw: np.ndarray, byte: int) -> np.ndarray:
+    """Where ``byte`` occurs, found a window at a time: ``raw == byte`` over the whole split is a
+    mask as large as the split (190 MB more for a 190 MB line)."""
+    found = [np.flatnonzero(raw[i : i + _SCAN_WINDOW] == byte) + i for i in range(0, len(raw), _SCAN_WINDOW)]
+    return np.concatenate(found) if found else np.empty(0, dtype=np.intp)
+
+
+def _is_ascii(data: bytes | memoryview) -> bool:
+    if isinstance(data, bytes):
+        return data.isascii()
+    return all(bytes(data[i : i + _SCAN_WINDOW]).isascii() for i in range(0, len(data), _SCAN_WINDOW))
