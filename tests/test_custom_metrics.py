@@ -417,15 +417,22 @@ def test_cli_baseline_and_container_run_with_the_environment_key(tmp_path):
     assert "--metrics-script" in bad.stderr
 
 
+def with_income_override(base: Path, target: Path, spelling: str, switch: str) -> tuple[dict, Path]:
+    """The baseline's constraints with one override on the feature ``income``, saved to ``target``."""
+    constraints = read(base / "constraints.json")
+    income = next(f for f in constraints["features"] if f["name"] == "income")
+    income[spelling] = {switch: "Disabled"}
+    target.write_text(json.dumps(constraints))
+    return constraints, target
+
+
 def test_monitoring_config_switches_govern_custom_checks_and_records(tmp_path, baseline_run):
     _, base = baseline_run
     current = tmp_path / "current" / "data.csv"
     write_data(current, 1000, seed=6, income_mean=0)
-    constraints = read(base / "constraints.json")
-    income = next(f for f in constraints["features"] if f["name"] == "income")
-    income["monitoringConfigOverrides"] = {"emit_metrics": "Disabled"}
-    silenced = tmp_path / "silenced.json"
-    silenced.write_text(json.dumps(constraints))
+    constraints, silenced = with_income_override(
+        base, tmp_path / "silenced.json", "monitoringConfigOverrides", "emit_metrics"
+    )
     cw = tmp_path / "cw"
     result = run_job(
         job(current.parent, tmp_path / "a", baseline_constraints=silenced, publish_cloudwatch_metrics=True,
@@ -449,7 +456,6 @@ def test_a_feature_switched_off_is_not_judged_on_its_custom_metrics(tmp_path, ba
     _, base = baseline_run
     current = tmp_path / "current" / "data.csv"
     write_data(current, 1000, seed=6, income_mean=0)
-    constraints = read(base / "constraints.json")
     checked = run_job(
         job(current.parent, tmp_path / "a", baseline_constraints=base / "constraints.json"), engine="local"
     )
@@ -457,10 +463,9 @@ def test_a_feature_switched_off_is_not_judged_on_its_custom_metrics(tmp_path, ba
         (v.get("feature_name"), v["constraint_check_type"]) for v in checked.violations
     ]
     # The spelling the SDK's Constraints.set_monitoring(False, "income") writes.
-    income = next(f for f in constraints["features"] if f["name"] == "income")
-    income["monitoring_config_overrides"] = {"evaluate_constraints": "Disabled"}
-    off = tmp_path / "off.json"
-    off.write_text(json.dumps(constraints))
+    _, off = with_income_override(
+        base, tmp_path / "off.json", "monitoring_config_overrides", "evaluate_constraints"
+    )
     cw = tmp_path / "cw"
     result = run_job(
         job(current.parent, tmp_path / "b", baseline_constraints=off, publish_cloudwatch_metrics=True,

@@ -202,14 +202,20 @@ def test_sdk_v2_set_monitoring_writes_the_feature_level_snake_case_spelling(sess
     assert saved["monitoring_config"]["evaluate_constraints"] == "Enabled"
 
 
+def monitor_switched(spark, session, files, name: str, spelling: str, switch: str):
+    """The baseline's constraints with the switched features set off by the SDK v2 in ``spelling``,
+    then the monitoring run on the drifted data."""
+    path = files["tmp"] / name / "constraints.json"
+    switched_with_sdk_v2(session, files["baseline"] / "constraints.json", path, spelling, switch)
+    return monitor(spark, files, path, name)
+
+
 @pytest.mark.parametrize("spelling", [SDK_SPELLING, DOCS_SPELLING, NESTED_SPELLING])
 def test_evaluate_constraints_disabled_silences_every_check_of_the_feature_only(
     spark, session, files, reference, spelling
 ):
     name = f"evaluate-{spelling}"
-    path = files["tmp"] / name / "constraints.json"
-    switched_with_sdk_v2(session, files["baseline"] / "constraints.json", path, spelling, EVALUATE)
-    violations, records = monitor(spark, files, path, name)
+    violations, records = monitor_switched(spark, session, files, name, spelling, EVALUATE)
     assert kinds(violations) == {"y": WOULD_VIOLATE["y"]}
     # Evaluation off is not metrics off: the drift distance of a switched feature is still sent.
     assert metric_features(records) == metric_features(reference[1])
@@ -225,9 +231,7 @@ def test_emit_metrics_disabled_drops_every_record_of_the_feature_only(
     spark, session, files, reference, spelling
 ):
     name = f"emit-{spelling}"
-    path = files["tmp"] / name / "constraints.json"
-    switched_with_sdk_v2(session, files["baseline"] / "constraints.json", path, spelling, EMIT)
-    violations, records = monitor(spark, files, path, name)
+    violations, records = monitor_switched(spark, session, files, name, spelling, EMIT)
     emitting = metric_features(records)
     assert set(emitting) == {"y"}
     assert emitting["y"] == metric_features(reference[1])["y"]
