@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 import logging
 
 import pyarrow as pa
@@ -34,12 +35,20 @@ def use_returning_pool() -> None:
         log.debug("pyarrow has no jemalloc pool; keeping %s", pa.default_memory_pool().backend_name)
 
 
+@functools.cache
+def _malloc_trim():
+    """glibc's malloc_trim, looked up once (find_library may run ldconfig); None elsewhere."""
+    with contextlib.suppress(OSError, AttributeError, TypeError):  # not glibc (musl, macOS): no trim
+        return ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim
+    return None
+
+
 def trim_heap() -> None:
     """Return glibc's free heap pages (the numpy arrays and pickles of a task's state) to the system:
     an idle reused worker otherwise kept them for the rest of the job. No-op without glibc."""
-    name = ctypes.util.find_library("c")
-    with contextlib.suppress(OSError, AttributeError, TypeError):  # not glibc (musl, macOS): no trim
-        ctypes.CDLL(name).malloc_trim(0)
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def give_back() -> None:
