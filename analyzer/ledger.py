@@ -77,18 +77,30 @@ class Ledger:
             if len(self.examples) < MAX_EXAMPLES:
                 self.examples.append(example)
             self.first.setdefault(reason, example)
-        if self.keep_raw:
+        if not self.keep_raw:
+            return
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", errors="surrogateescape")
+        # Sized before it is copied: a 190 MB line past the bounds is counted, never read again.
+        if not self._has_room(len(raw or b"") + len(detail)):
+            self.quarantine_omitted += 1
+            return
+        try:
             # bytes(): a line may be a view into its split's bytes, which it must not keep alive.
-            line = (
-                raw.encode("utf-8", errors="surrogateescape") if isinstance(raw, str) else bytes(raw or b"")
-            )
-            self._quarantine(Quarantined(reason, location, detail, line))
+            line = bytes(raw or b"")
+        except LookupError:  # a long line of a .gz, read once and let go: counted, not kept
+            self.quarantine_omitted += 1
+            return
+        self._quarantine(Quarantined(reason, location, detail, line))
+
+    def _has_room(self, size: int) -> bool:
+        return (
+            len(self.quarantined) < QUARANTINE_MAX_RECORDS
+            and self.quarantine_bytes + size <= QUARANTINE_MAX_BYTES
+        )
 
     def _quarantine(self, entry: Quarantined) -> None:
-        if (
-            len(self.quarantined) < QUARANTINE_MAX_RECORDS
-            and self.quarantine_bytes + entry.size <= QUARANTINE_MAX_BYTES
-        ):
+        if self._has_room(entry.size):
             self.quarantined.append(entry)
             self.quarantine_bytes += entry.size
         else:

@@ -46,6 +46,9 @@ class Split:
     # A chunk of a decompressed .gz file carries its bytes; start and end are offsets in the
     # decompressed text (so file:line comes out right).
     data: bytes | None = field(default=None, compare=False, repr=False)
+    # ``data`` was read by ``read_split`` already (its byte order mark, if any, taken off): a piece of
+    # a split cut around a long line (readers/long_lines.py) is not checked again.
+    checked: bool = field(default=False, compare=False, repr=False)
 
     @property
     def whole_file(self) -> bool:
@@ -127,25 +130,58 @@ def _open(path: str, stamp: FileStamp | None) -> BinaryIO:
         raise disappeared(path) from None
 
 
-def gzip_chunks(split: Split, chunk_bytes: int) -> Iterator[Split]:
+def gzip_chunks(split: Split, chunk_bytes: int, long_line: int | None = None) -> Iterator[Split]:
     """A .gz file's text in whole-line chunks of about ``chunk_bytes``, decompressed as they are read:
     a small archive may expand to gigabytes (a 1.6 MB file of 1 GiB of CSV), which must not be held
-    at once. A truncated or corrupt archive fails the job naming the file, as ``read_gzip`` does."""
+    at once. A line longer than ``long_line`` bytes that a chunk would end in comes as a chunk of its
+    own (not copied onto the lines before it). A truncated or corrupt archive fails the job naming
+    the file, as ``read_gzip`` does."""
     try:
         with open_planned(split.path, split.stamp) as raw, gzip.GzipFile(fileobj=raw, mode="rb") as f:
             offset = 0
             while True:
                 data = f.read(chunk_bytes)
-                if data and not data.endswith(b"\n"):
-                    data += f.readline()  # the line in progress belongs to this chunk
-                if not data and offset:
+                texts, brk = [data], 0
+                if data and not data.endswith(b"\n"):  # the line in progress belongs to this chunk
+                    begins = data.rfind(b"\n") + 1
+                    line = _rest_of_line(f, bytearray(memoryview(data)[begins:]))
+                    if long_line is not None and len(line) > long_line:
+                        brk = _break_length(line)
+                        del line[len(line) - brk :]  # the chunk is the line: its break is passed over
+                        texts = ([data[:begins]] if begins else []) + [line]
+                    else:
+                        texts = [data[:begins] + line]
+                    del line
+                del data
+                if not texts[0] and offset:
                     return
-                yield Split(split.path, offset, offset + len(data), split.size, data=data)
-                if not data:
+                while texts:
+                    text = texts.pop(0)
+                    size, box = len(text), [text]
+                    del text
+                    # Handed over, not kept in this frame while the caller reads it: the caller
+                    # lets go of a long line in it as soon as it has cut it out.
+                    yield Split(split.path, offset, offset + size, split.size, data=box.pop())
+                    offset += size
+                offset += brk
+                if not size:
                     return  # an empty archive: one empty chunk, as the whole file was read before
-                offset += len(data)
     except (OSError, EOFError, zlib.error) as e:
         raise gzip_error(split.path, e) from e
+
+
+def _rest_of_line(f: BinaryIO, line: bytearray) -> bytearray:
+    """``line`` completed from ``f``, a megabyte at a time: a long line is held once as it grows
+    (``readline()`` held its pieces and then their join, and the chunk's start was copied onto it)."""
+    while piece := f.readline(1 << 20):
+        line += piece
+        if piece.endswith(b"\n"):
+            break
+    return line
+
+
+def _break_length(line: bytearray) -> int:
+    return 2 if line.endswith(b"\r\n") else 1 if line.endswith(b"\n") else 0
 
 
 def read_gzip(path: str | Path, stamp: FileStamp | None = None) -> bytes:
@@ -164,21 +200,34 @@ def gzip_error(path: str | Path, error: Exception) -> InputError:
 
 def read_split(split: Split) -> bytes:
     """The bytes of the lines that start in the split, with the last one completed."""
+    return read_split_at(split)[0]
+
+
+def read_split_at(split: Split) -> tuple[bytes, int]:
+    """``read_split`` and where its first byte lies: an offset in the file (in the decompressed
+    text for a .gz), past a byte order mark taken off."""
     if split.data is not None:
-        return check_text_start(split.path, split.data) if split.start == 0 else split.data
+        if split.start > 0 or split.checked:
+            return split.data, split.start
+        return _text_start_at(split.path, split.data, split.start)
     if is_compressed(split.path):
-        return check_text_start(split.path, read_gzip(split.path, split.stamp))
+        return _text_start_at(split.path, read_gzip(split.path, split.stamp), 0)
     with open_planned(split.path, split.stamp) as f:
         # The line in progress at the start belongs to the previous split, the one in progress at
         # the end to this one. Both ends are found first and the bytes read once: a readline() to
         # skip or to complete a 190 MB line, then ``data + line``, held the line three times.
         pos = _line_end(f, split.start - 1) if split.start > 0 else 0
         if pos >= split.end:
-            return b""
+            return b"", pos
         end = _line_end(f, split.end - 1) if split.end < split.size else split.end
         f.seek(pos)
         data = f.read(end - pos)
-        return check_text_start(split.path, data) if split.start == 0 else data
+        return _text_start_at(split.path, data, 0) if split.start == 0 else (data, pos)
+
+
+def _text_start_at(path: str, data: bytes, offset: int) -> tuple[bytes, int]:
+    text = check_text_start(path, data)
+    return text, offset + len(data) - len(text)
 
 
 _SCAN_BYTES = 1 << 20

@@ -3,9 +3,9 @@
 Cases (issue 15, acceptance point 8):
   gz       a .gz of a few MB that expands to 1 GiB of CSV (bound: 1.5 GB, exact record count)
   line     one 190 MB line among short ones, in each of LONG_LINE_SHAPES (CSV with one field and with
-           100, JSON Lines, capture records with a CSV and a JSON payload), and the same job without
-           it (the footprint); prints k in "peak = footprint + k x line" (bound: k about 2;
-           statistics.json stays small)
+           100, JSON Lines (plain and gzipped), capture records with a CSV and a JSON payload), and
+           the same job without it (the footprint); prints k in "peak = footprint + k x line"
+           (bound: k about 2; statistics.json stays small)
   wide     2,000 features x 100k capture records, from capture_bench (bound: 2 GB)
   columns  100k columns x 10 rows of CSV (bound: 30 s and 2 GB, or a failure at start; report.html
            under 10 MB)
@@ -67,13 +67,14 @@ def make_long_line(root: Path, megabytes: int = 190, shape: str = "csv") -> Path
         "json": "jsonl",
         "capture-csv": "jsonl",
         "capture-json": "jsonl",
+        "json-gz": "jsonl.gz",
     }
     path = root / f"line-{shape}-{megabytes}" / f"data.{suffix[shape]}"
     if path.exists():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     size = megabytes << 20
-    with path.open("wb") as out:
+    with (gzip.open if shape == "json-gz" else open)(path, "wb") as out:
         if shape.startswith("csv"):
             out.write(
                 b"id,text\n" if shape == "csv" else b"id," + b",".join(b"f%d" % i for i in range(100)) + b"\n"
@@ -105,7 +106,7 @@ def _long_record(shape: str, size: int) -> bytes:
 def _record(shape: str, text: bytes) -> bytes:
     """A JSON line holding ``text``: a plain object, or a capture record whose input payload is a
     CSV line (``1,<text>``) or a JSON object (``{"id": 1, "text": "<text>"}``)."""
-    if shape == "json":
+    if shape in ("json", "json-gz"):
         return b'{"id":1,"text":"' + text + b'"}\n'
     if shape == "capture-csv":
         content, encoding, payload = b"text/csv", b"CSV", b"1," + text
@@ -171,6 +172,7 @@ LONG_LINE_SHAPES = {
     "json": ["--format", "json"],  # a JSON Lines object with one 190 MB string
     "capture-csv": ["--format", "capture"],  # a capture record whose CSV payload is 190 MB
     "capture-json": ["--format", "capture"],  # a capture record whose JSON payload is 190 MB
+    "json-gz": ["--format", "json"],  # the JSON Lines object, gzipped (decompressed as it is read)
 }
 
 

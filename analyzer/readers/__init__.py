@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from analyzer.batch import Batch
 from analyzer.formats import CSV, JSON, PARQUET
 from analyzer.ledger import Ledger
+from analyzer.readers import long_lines
 from analyzer.readers.plan import ReadPlan
 from analyzer.sources import Split, gzip_chunks, is_compressed, split_bytes_setting
 
@@ -23,36 +24,56 @@ csv.field_size_limit(sys.maxsize)
 
 
 def read_batches(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
-    if is_compressed(split.path) and split.data is None and plan.dataset_format.kind != PARQUET:
-        # Decompressed chunk by chunk, each read as a split of its own: memory stays that of a split.
-        for chunk in gzip_chunks(split, split_bytes_setting()):
-            yield from read_batches(chunk, plan, ledger)
-        return
     if plan.split is not None:
         yield from segmented_batches(split, plan, ledger)
         return
-    from analyzer.readers import capture_reader, csv_reader, json_reader, parquet_reader
-
     kind = plan.dataset_format.kind
-    if kind == CSV:
-        yield from csv_reader.read(split, plan, ledger)
-    elif kind == JSON:
-        yield from json_reader.read(split, plan, ledger)
-    elif kind == PARQUET:
+    if kind == PARQUET:
+        from analyzer.readers import parquet_reader
+
         yield from parquet_reader.read(split, plan, ledger)
-    else:
-        yield from capture_reader.read(split, plan, ledger)
+        return
+    yield from text_batches(split, plan, ledger)
+
+
+def text_batches(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
+    """CSV, JSON and capture text: a .gz decompressed chunk by chunk, each read as a split of its own
+    (memory stays that of a split); long lines cut out of every split and read on their own."""
+    keep_header = plan.dataset_format.kind == CSV and plan.dataset_format.header
+    if is_compressed(split.path) and split.data is None:
+        for chunk in gzip_chunks(split, split_bytes_setting(), long_lines.long_line_bytes()):
+            pieces = long_lines.cut(chunk, keep_header)
+            del chunk  # the pieces hold what is left of it
+            yield from _pieces(pieces, plan, ledger)
+        return
+    yield from _pieces(long_lines.cut(split, keep_header), plan, ledger)
+
+
+def _pieces(pieces: list, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
+    from analyzer.readers import capture_reader, csv_reader, json_reader
+
+    # Split runs whose records decide their segment are capture data: the capture readers tag rows.
+    kind = None if plan.split is not None else plan.dataset_format.kind
+    while pieces:
+        piece = pieces.pop(0)  # taken off the list: a long line read is held nowhere else
+        if isinstance(piece, long_lines.LongLine):
+            ledger.split_lines[(piece.path, piece.key)] = 1
+            reader = {CSV: csv_reader.read_long, JSON: json_reader.read_long}.get(
+                kind, capture_reader.read_long
+            )
+        else:
+            reader = {CSV: csv_reader.read, JSON: json_reader.read}.get(kind, capture_reader.read)
+        yield from reader(piece, plan, ledger)
 
 
 def segmented_batches(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
     """Split runs: when the file decides the segment (a variant's directory), every batch is tagged
     here and the readers read as usual; otherwise the capture readers tag each record's rows."""
-    from analyzer.readers import capture_reader
     from analyzer.segments import split_constant
 
     segment = split_constant(plan.split, split.path)
     if segment is None:
-        yield from capture_reader.read(split, plan, ledger)
+        yield from text_batches(split, plan, ledger)
         return
     analyzed = ledger.records_analyzed
     for batch in read_batches(split, dataclasses.replace(plan, split=None), ledger):

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -19,15 +21,16 @@ from analyzer.batch import Batch, Column, positional
 from analyzer.ledger import Ledger, Location
 from analyzer.readers.line_index import LineIndex
 from analyzer.readers.lines import decode, split_lines
+from analyzer.readers.long_lines import LongLine
 from analyzer.readers.plan import ReadPlan
 from analyzer.readers.records import SkipRecord, run_records
 from analyzer.rows import Row
 from analyzer.sources import UTF8_BOM, Split, line_count, read_split
 
 
-def column_names(split: Split, plan: ReadPlan) -> list[str]:
+def column_names(path: str, plan: ReadPlan) -> list[str]:
     if plan.dataset_format.header:
-        return plan.headers[split.path]
+        return plan.headers[path]
     return [plan.positional_name(i) for i in range(plan.csv_width)]
 
 
@@ -95,7 +98,7 @@ def _read_fast(split: Split, plan: ReadPlan, ledger: Ledger) -> Batch | None:
     # A view, not a slice: ``whole[start:]`` copied the split (a 190 MB line with it) once more.
     data = memoryview(whole)[start:]
     del whole
-    names = column_names(split, plan)
+    names = column_names(split.path, plan)
     if _NON_BLANK.search(data) is None or not names:
         return None
     bad: list[tuple[int, int, str]] = []
@@ -187,12 +190,17 @@ def _without_bad_utf8(data: memoryview) -> tuple[memoryview | bytes, list[tuple[
 
 def _read_records(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
     # A preprocessor sees raw lines (header included) and names columns itself.
-    names = [] if plan.preprocessor else column_names(split, plan)
+    names = [] if plan.preprocessor else column_names(split.path, plan)
     skip_header = plan.dataset_format.header and split.start == 0 and not plan.preprocessor
+    yield from _record_lines(split_lines(split, ledger), names, skip_header, plan, ledger)
 
+
+def _record_lines(
+    lines: Iterable[tuple[Location, Any]], names: list[str], skip_header: bool, plan: ReadPlan, ledger: Ledger
+) -> Iterator[Batch]:
     def records() -> Iterator[tuple[Location, str, bytes]]:
         first = True
-        for location, line in split_lines(split, ledger):
+        for location, line in lines:
             if first and skip_header:
                 first = False
                 continue
@@ -211,3 +219,140 @@ def _read_records(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batc
 
     # The handler sees the raw line with its line break, as SageMaker's wrapper passes it.
     yield from run_records(records(), to_rows, ledger, plan.batch_rows, plan.preprocessor, lambda t: t + "\n")
+
+
+def read_long(line: LongLine, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
+    """One long line (never a header: ``long_lines.cut`` keeps those). Plain CSV becomes columns
+    whose values are views of the line's bytes (a doubled quote costs that value one copy); other
+    lines, and every line a preprocessor or exact locations need, go through the record loop."""
+    names = [] if plan.preprocessor else column_names(line.path, plan)
+    if plan.preprocessor or plan.exact_locations or not names:
+        yield from _record_lines([(line.location, line)], names, False, plan, ledger)
+        return
+    data = line.take()
+    fields = plain_fields(data, plan.dataset_format, len(names)) if _is_utf8(data) else None
+    if fields is None:
+        line.data = data  # handed back: the record loop decodes it and lets go of the bytes
+        del data
+        yield from _record_lines([(line.location, line)], names, False, plan, ledger)
+        return
+    ledger.records_read += 1
+    if isinstance(fields, int):
+        text = bytes(data[:480]).decode("utf-8", errors="ignore")[:120]
+        detail = f"expected {len(names)} fields, found {fields}: {text}"
+        ledger.skip("wrong number of fields", line.location, detail, data)
+        return
+    ledger.records_analyzed += 1
+    columns = [
+        Column(n, positional(i), _field_array(data, plan.dataset_format.quote_character or "", *field))
+        for i, (n, field) in enumerate(zip(names, fields, strict=True))
+    ]
+    del data
+    yield Batch(1, columns)
+
+
+# How plain_fields hands back a field: missing, a view of the line, or a view with its doubled
+# quotes to undo.
+MISSING, VIEW, UNDOUBLE = 0, 1, 2
+Field = tuple[int, int, int]
+
+
+def plain_fields(data: bytes, fmt, width: int) -> list[Field] | int | None:
+    """The fields of a line as (start, end, how), where pyarrow would read them the same way; the
+    number of fields when it is not ``width``; None when the line is not plain CSV (a quote inside
+    an unquoted field or text after a closing one, an escape character, a carriage return, a quote
+    left open), for the record loop to read."""
+    delimiter = fmt.delimiter.encode()
+    quote = (fmt.quote_character or "").encode()
+    if b"\r" in data or (fmt.escape_character and fmt.escape_character.encode() in data):
+        return None
+    if not quote or quote not in data:
+        count = data.count(delimiter) + 1
+        if count != width:
+            return count
+        fields, at = [], 0
+        for _ in range(width - 1):
+            end = data.find(delimiter, at)
+            fields.append((at, end, VIEW if end > at else MISSING))
+            at = end + 1
+        fields.append((at, len(data), VIEW if len(data) > at else MISSING))
+        return fields
+    if fmt.escape_character:
+        return None  # without double quoting, "" inside quotes is not a quote
+    fields: list[Field] = []
+    count, at = 0, 0  # past ``width`` fields, only counted (a line of a million fields is skipped)
+
+    def add(field: Field) -> None:
+        nonlocal count
+        count += 1
+        if count <= width:
+            fields.append(field)
+
+    while True:
+        if data.startswith(quote, at):
+            end, doubled = _closing_quote(data, quote, at + 1)
+            if end < 0:
+                return None
+            add((at + 1, end, UNDOUBLE if doubled else VIEW))
+            after = end + 1
+            if after == len(data):
+                break
+            if not data.startswith(delimiter, after):
+                return None
+            at = after + 1
+        else:
+            end = data.find(delimiter, at)
+            stop = len(data) if end < 0 else end
+            if data.find(quote, at, stop) >= 0:
+                return None
+            add((at, stop, VIEW if stop > at else MISSING))
+            if end < 0:
+                break
+            at = end + 1
+        if at == len(data):  # a delimiter last: an empty last field
+            add((at, at, MISSING))
+            break
+    return fields if count == width else count
+
+
+def _closing_quote(data: bytes, quote: bytes, at: int) -> tuple[int, bool]:
+    """Where a quoted field that starts at ``at`` ends (-1: left open), and whether it doubles a quote."""
+    doubled = False
+    while (end := data.find(quote, at)) >= 0:
+        if not data.startswith(quote, end + 1):
+            return end, doubled
+        doubled, at = True, end + 2
+    return -1, doubled
+
+
+def _field_array(data: bytes, quote: str, start: int, end: int, how: int) -> pa.Array:
+    kind, offsets = (pa.large_string(), np.int64) if len(data) >= 1 << 31 else (pa.string(), np.int32)
+    if how == MISSING:
+        return pa.nulls(1, kind)
+    if how == UNDOUBLE:
+        data = _undoubled(data, quote.encode(), start, end)
+        start, end = 0, len(data)
+    bounds = pa.py_buffer(np.array([start, end], dtype=offsets))
+    return pa.Array.from_buffers(kind, 1, [None, bounds, pa.py_buffer(data)])
+
+
+def _undoubled(data: bytes, quote: bytes, start: int, end: int) -> bytes:
+    """The quoted value in data[start:end] with each doubled quote made one, joined from views of
+    the line: the value's only copy. Inside a quoted field every quote is half of a pair."""
+    view, parts, at = memoryview(data), [], start
+    while (pair := data.find(quote + quote, at, end)) >= 0:
+        parts.append(view[at : pair + 1])
+        at = pair + 2
+    parts.append(view[at:end])
+    return b"".join(parts)
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Checked where the bytes lie (decoding would build the text: one more copy of the line)."""
+    kind, offsets = (pa.large_string(), np.int64) if len(data) >= 1 << 31 else (pa.string(), np.int32)
+    bounds = pa.py_buffer(np.array([0, len(data)], dtype=offsets))
+    try:
+        pa.Array.from_buffers(kind, 1, [None, bounds, pa.py_buffer(data)]).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True

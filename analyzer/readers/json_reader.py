@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from analyzer.batch import Batch
 from analyzer.ledger import Ledger, Location
 from analyzer.readers.lines import decode, split_lines
+from analyzer.readers.long_lines import LongLine
 from analyzer.readers.plan import ReadPlan
 from analyzer.readers.records import SkipRecord, run_records
 from analyzer.rows import Row, loads_keeping_numbers, named_row
@@ -15,8 +17,18 @@ from analyzer.sources import Split
 
 
 def read(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
+    yield from read_lines(split_lines(split, ledger), plan, ledger)
+
+
+def read_long(line: LongLine, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
+    yield from read_lines([(line.location, line)], plan, ledger)
+
+
+def read_lines(lines: Iterable[tuple[Location, Any]], plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
+    """The records of non-blank (location, line) pairs, in their order."""
+
     def records() -> Iterator[tuple[Location, str, bytes]]:
-        for location, line in split_lines(split, ledger):
+        for location, line in lines:
             text = decode(line, location, ledger)
             if text is not None:
                 yield location, text, line

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from analyzer.ledger import Ledger, Location
+from analyzer.readers.long_lines import LongLine
 from analyzer.sources import Split, line_count, read_split
 
 _NON_BLANK = re.compile(rb"[^ \t\n\r\x0b\x0c]")
@@ -32,10 +33,13 @@ def split_lines(
         start = end + 1
 
 
-def decode(line: bytes | memoryview, location: Location, ledger: Ledger) -> str | None:
+def decode(line: bytes | memoryview | LongLine, location: Location, ledger: Ledger) -> str | None:
+    """The line's text; None when it is not UTF-8 (counted and skipped). A LongLine is read here and
+    its bytes let go once decoded: the caller parses the text without them."""
+    data = line.take() if isinstance(line, LongLine) else line
     try:
-        return str(line, "utf-8")
+        return str(data, "utf-8")
     except UnicodeDecodeError as e:
         ledger.records_read += 1
-        ledger.skip("not UTF-8", location, f"invalid byte at position {e.start}", line)
+        ledger.skip("not UTF-8", location, f"invalid byte at position {e.start}", data)
         return None
