@@ -119,7 +119,16 @@ def run(records: int, workdir: Path) -> dict:
     size_mb = path.stat().st_size / 1e6
     steps = hash_step(path)
     output = workdir / f"distinct-out-{records}"
-    args = [sys.executable, "-m", "analyzer.cli", "baseline", "--dataset", str(path), "--output", str(output)]
+    args = [
+        sys.executable,
+        "-m",
+        "analyzer.cli.main",
+        "baseline",
+        "--dataset",
+        str(path),
+        "--output",
+        str(output),
+    ]
     ours, ours_rss = timed_process(args, "baseline", env={**os.environ, "PYTHONPATH": str(ROOT)})
     ours_counts = [
         f.get("string_statistics", {}).get("distinct_count")

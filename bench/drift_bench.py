@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from analyzer.drift import NUMERIC, get_method, method_names
+from analyzer.check.drift import NUMERIC, get_method, method_names
 from analyzer.profile.kll import KLLSketch
 from bench.results_file import append_result
 

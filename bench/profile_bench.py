@@ -52,9 +52,9 @@ def timed(fn) -> float:
 
 
 def run_ours(spark, path: Path) -> None:
-    from analyzer.formats import CSV, DatasetFormat
-    from analyzer.profile_job import run_profile
-    from analyzer.statistics import build_statistics
+    from analyzer.config.formats import CSV, DatasetFormat
+    from analyzer.profile.engine import run_profile
+    from analyzer.profile.statistics import build_statistics
 
     build_statistics(run_profile(spark, path, DatasetFormat(CSV, header=True)))
 
@@ -110,7 +110,7 @@ def main() -> None:
 
     from pyspark.sql import SparkSession
 
-    from analyzer.spark import get_context
+    from analyzer.runtime.spark import get_context
 
     path = args.workdir / f"data_{args.rows}x{args.cols}.csv"
     if not path.exists():

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.contract import JobConfig
-from analyzer.formats import DatasetFormat
-from analyzer.job import run_job
+from analyzer.config.contract import JobConfig
+from analyzer.config.formats import DatasetFormat
+from analyzer.jobs.job import run_job
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT.parent / "shared" / "golden"
@@ -17,7 +17,7 @@ GOLDEN = ROOT.parent / "shared" / "golden"
 
 @pytest.fixture(scope="session")
 def spark():
-    from analyzer.spark import get_context
+    from analyzer.runtime.spark import get_context
 
     context = get_context("local[2]")
     yield context
@@ -54,7 +54,7 @@ def approx_count_distinct(values: list[str | None]) -> float:
     from pyspark.sql import SparkSession
     from pyspark.sql import functions as F
 
-    from analyzer.spark import get_context
+    from analyzer.runtime.spark import get_context
 
     session = SparkSession(get_context("local[2]"))  # the `spark` fixture's context, or the same one
     frame = session.createDataFrame([(v,) for v in values], "v string")

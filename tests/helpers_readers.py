@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from analyzer.ledger import Ledger
 from analyzer.profile.dataset import DatasetProfile
-from analyzer.statistics import build_statistics
+from analyzer.profile.statistics import build_statistics
+from analyzer.readers.ledger import Ledger
 
 
 def profile_with(reader, split, plan) -> tuple[dict, Ledger]:

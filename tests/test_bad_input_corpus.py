@@ -32,13 +32,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from analyzer.contract import ANALYZER_KEYS, JobConfig
-from analyzer.errors import AnalyzerError
-from analyzer.formats import parse_dataset_format
-from analyzer.job import run_job
-from analyzer.profile_job import run_profile
-from analyzer.statistics import build_statistics
-from analyzer.window import TimeWindow
+from analyzer.common.errors import AnalyzerError
+from analyzer.config.contract import ANALYZER_KEYS, JobConfig
+from analyzer.config.formats import parse_dataset_format
+from analyzer.config.window import TimeWindow
+from analyzer.jobs.job import run_job
+from analyzer.profile.engine import run_profile
+from analyzer.profile.statistics import build_statistics
 from tests.conftest import ROOT
 from tests.helpers_capture import capture_record
 

@@ -1,4 +1,4 @@
-"""Reading baselines (analyzer/baseline.py): real prebuilt files, our own output, hand-edited variants,
+"""Reading baselines (analyzer/baseline/baseline.py): real prebuilt files, our own output, hand-edited variants,
 and malformed files, which must fail with BaselineError naming the file and the key."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.baseline import ROBUST, SIMPLE, BaselineError, MonitoringConfig, load_baseline
-from analyzer.errors import ConfigError
-from analyzer.formats import DatasetFormat
-from analyzer.suggest import CHI_SQUARED, LINFINITY
+from analyzer.baseline.baseline import ROBUST, SIMPLE, BaselineError, MonitoringConfig, load_baseline
+from analyzer.common.errors import ConfigError
+from analyzer.config.formats import DatasetFormat
+from analyzer.suggest.suggest import CHI_SQUARED, LINFINITY
 
 GOLDEN_NAMES = [f"_c{i}" for i in range(6)]
 

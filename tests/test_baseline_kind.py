@@ -1,4 +1,4 @@
-"""Baseline files are checked for what they are (analyzer/baseline_kind.py): every golden file is
+"""Baseline files are checked for what they are (analyzer/baseline/kind.py): every golden file is
 recognised and still loads; a file in the wrong place fails with one line naming it and what it looks
 like, through the CLI and through the container's ``run``, before any report is written."""
 
@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from analyzer import baseline_kind as kinds
-from analyzer.baseline import load_baseline
-from analyzer.cli import main
+from analyzer.baseline import kind as kinds
+from analyzer.baseline.baseline import load_baseline
+from analyzer.cli.main import main
 from analyzer.quality.constraints import load_constraints
 from tests.test_entrypoint import FAILURE_EXIT, describe, message, run_cli, write_job_config
 

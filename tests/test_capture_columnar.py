@@ -11,15 +11,15 @@ import random
 
 import pytest
 
-from analyzer.formats import CAPTURE, DatasetFormat
-from analyzer.ledger import Ledger
+from analyzer.config.formats import CAPTURE, DatasetFormat
+from analyzer.config.window import TimeWindow
+from analyzer.files.sources import Split, plan_splits, read_split
 from analyzer.profile.dataset import DatasetProfile
+from analyzer.profile.statistics import build_statistics
 from analyzer.readers.capture_columnar import Declined
 from analyzer.readers.capture_reader import read, read_fast, read_records
+from analyzer.readers.ledger import Ledger
 from analyzer.readers.plan import ReadPlan
-from analyzer.sources import Split, plan_splits, read_split
-from analyzer.statistics import build_statistics
-from analyzer.window import TimeWindow
 from tests.helpers_capture import capture_record
 from tests.helpers_readers import paths_agree
 

@@ -3,7 +3,7 @@ data B against the files it wrote, asserting the exact violations, the completio
 violations file and the CloudWatch records.
 
 Expected drift distances come from independent references (scipy's KS statistic, plain arithmetic
-on the category counts), never from analyzer.drift.
+on the category counts), never from analyzer.check.drift.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from analyzer.formats import DatasetFormat
+from analyzer.config.formats import DatasetFormat
 
 CSV = DatasetFormat(kind="csv", header=True)
 JSONL = DatasetFormat(kind="json")

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import container, local_job, storage
-from analyzer.container import Hosts, Sizing, cgroup_cpus, cgroup_memory, container_sizing
-from analyzer.errors import ConfigError
-from analyzer.ownership import hand_over
-from analyzer.schedule_request import CAPTURE_FORMAT, execution_request, hour_prefixes
+from analyzer.common.errors import ConfigError
+from analyzer.files import storage
+from analyzer.files.ownership import hand_over
+from analyzer.runtime import container, local_job
+from analyzer.runtime.container import Hosts, Sizing, cgroup_cpus, cgroup_memory, container_sizing
+from analyzer.schedule.request import CAPTURE_FORMAT, execution_request, hour_prefixes
 from tests.helpers_aws import moto_server
 
 GiB = 1024**3
@@ -795,7 +796,7 @@ def test_schedule_times_are_utc_whatever_zone_they_come_in():
     assert hour_prefixes(
         datetime(2026, 11, 22, 12, tzinfo=plus_two), datetime(2026, 11, 22, 13, tzinfo=plus_two)
     ) == ["2026/11/22/10"]
-    from analyzer.schedule_request import iso
+    from analyzer.schedule.request import iso
 
     assert iso(datetime(2026, 11, 22, 12, tzinfo=plus_two)) == "2026-11-22T10:00:00Z"
     assert iso(datetime(2026, 11, 22, 12)) == "2026-11-22T12:00:00Z"  # naive: UTC

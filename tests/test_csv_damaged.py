@@ -12,11 +12,11 @@ import random
 
 import pytest
 
-from analyzer.formats import CSV, DatasetFormat
-from analyzer.ledger import Ledger
+from analyzer.config.formats import CSV, DatasetFormat
+from analyzer.files.sources import Split, plan_splits
 from analyzer.readers import csv_reader
+from analyzer.readers.ledger import Ledger
 from analyzer.readers.plan import ReadPlan
-from analyzer.sources import Split, plan_splits
 from tests.helpers_readers import paths_agree
 
 NAMES = ["n", "x", "word", "mixed"]

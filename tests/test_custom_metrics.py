@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analyzer import sources
-from analyzer.contract import JobConfig
-from analyzer.errors import AnalyzerError, ConfigError, ScriptError
-from analyzer.formats import CSV, JSON, DatasetFormat
-from analyzer.job import run_job
+from analyzer.common.errors import AnalyzerError, ConfigError, ScriptError
+from analyzer.config.contract import JobConfig
+from analyzer.config.formats import CSV, JSON, DatasetFormat
+from analyzer.files import sources
+from analyzer.jobs.job import run_job
 from tests.test_entrypoint import run_cli, under, write_job_config
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pytest
 import xxhash
 
-from analyzer.formats import DatasetFormat
+from analyzer.config.formats import DatasetFormat
 from analyzer.profile import hll, xxh64
 from analyzer.profile.dataset import DatasetProfile
 from tests.conftest import approx_count_distinct, features_by_name

@@ -1,4 +1,4 @@
-"""Drift distances (analyzer/drift.py) against independent references.
+"""Drift distances (analyzer/check/drift.py) against independent references.
 
 - numeric L-infinity on exact (one-level) KLL sketches is the two-sample KS statistic: scipy's
   ``ks_2samp``; on compacted sketches it stays close to it;
@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from analyzer.drift import (
+from analyzer.check.drift import (
     KS_CRITICAL,
     categorical_linf,
     chi2_survival,

@@ -1,4 +1,4 @@
-"""The drift-method registry (analyzer/drift/) against independent references, and its constraints keys.
+"""The drift-method registry (analyzer/check/drift/) against independent references, and its constraints keys.
 
 - exact sketches (fewer values than the KLL compaction threshold: the sketch holds every value):
   PSI and Hellinger from their formulas written here in numpy on bins cut here from the sorted
@@ -23,15 +23,23 @@ import pytest
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
-from analyzer.baseline import BaselineError, FeatureConstraints, MonitoringConfig, load_baseline
-from analyzer.contract import ANALYZER_KEYS, JobConfig
-from analyzer.drift import CATEGORICAL, METHODS, NUMERIC, drift_rule, find_method, get_method, method_names
-from analyzer.drift.wasserstein import sketch_std
-from analyzer.errors import ConfigError
-from analyzer.formats import DatasetFormat
-from analyzer.job import run_job
+from analyzer.baseline.baseline import BaselineError, FeatureConstraints, MonitoringConfig, load_baseline
+from analyzer.check.drift import (
+    CATEGORICAL,
+    METHODS,
+    NUMERIC,
+    drift_rule,
+    find_method,
+    get_method,
+    method_names,
+)
+from analyzer.check.drift.wasserstein import sketch_std
+from analyzer.common.errors import ConfigError
+from analyzer.config.contract import ANALYZER_KEYS, JobConfig
+from analyzer.config.formats import DatasetFormat
+from analyzer.jobs.job import run_job
 from analyzer.profile.kll import KLLSketch
-from analyzer.suggest import SuggestSettings, suggest_constraints
+from analyzer.suggest.suggest import SuggestSettings, suggest_constraints
 
 TOL = 1e-9
 EPS = 1e-4  # the documented PSI floor
@@ -414,7 +422,7 @@ def test_rule_for_config_without_new_fields():
 
 # -- environment and an end-to-end local run ----------------------------------------------------
 def test_environment_keys():
-    from analyzer.contract import job_config_from_env
+    from analyzer.config.contract import job_config_from_env
 
     env = {
         "dataset_source": "/tmp/in",

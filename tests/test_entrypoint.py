@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.contract import ANALYZER_KEYS
+from analyzer.config.contract import ANALYZER_KEYS
 from tests.conftest import ROOT
 from tests.helpers_capture import write_processing_job_config
 

@@ -20,12 +20,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analyzer.cloudwatch_limits import LARGEST, MAX_METRIC_NAME, SMALLEST, bounded, publishable
-from analyzer.formats import DatasetFormat
+from analyzer.config.formats import DatasetFormat
 from analyzer.profile.kll import KLLSketch
 from analyzer.profile.moments import MomentsState
-from analyzer.report_charts import nice_ticks
-from analyzer.report_distributions import common_edges, numeric_from_categories
+from analyzer.report.charts import nice_ticks
+from analyzer.report.cloudwatch_limits import LARGEST, MAX_METRIC_NAME, SMALLEST, bounded, publishable
+from analyzer.report.distributions import common_edges, numeric_from_categories
 from tests.conftest import ROOT, features_by_name
 
 MAX = sys.float_info.max
@@ -60,7 +60,7 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     """The CLI with the local engine (a JVM would not start under the address-space cap)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
-        [sys.executable, "-m", "analyzer.cli", *args, "--engine", "local"],
+        [sys.executable, "-m", "analyzer.cli.main", *args, "--engine", "local"],
         cwd=cwd,
         env=env,
         capture_output=True,

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.baseline import BaselineError, load_baseline
-from analyzer.contract import JobConfig
-from analyzer.formats import DatasetFormat
-from analyzer.job import run_job
+from analyzer.baseline.baseline import BaselineError, load_baseline
+from analyzer.config.contract import JobConfig
+from analyzer.config.formats import DatasetFormat
+from analyzer.jobs.job import run_job
 from tests.conftest import ROOT
 from tests.helpers_aws import moto_server
 from tests.helpers_capture import read_metrics

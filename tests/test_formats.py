@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.errors import ConfigError
-from analyzer.formats import CAPTURE, CSV, JSON, MERGE, PARQUET, DatasetFormat, parse_dataset_format
+from analyzer.common.errors import ConfigError
+from analyzer.config.formats import CAPTURE, CSV, JSON, MERGE, PARQUET, DatasetFormat, parse_dataset_format
 
 
 @pytest.mark.parametrize(

@@ -24,15 +24,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzer.errors import AnalyzerError
-from analyzer.formats import parse_dataset_format
-from analyzer.ledger import Ledger
+from analyzer.common.errors import AnalyzerError
+from analyzer.config.formats import parse_dataset_format
+from analyzer.files.sources import Split
 from analyzer.profile.dataset import DatasetProfile
-from analyzer.profile_job import run_profile
+from analyzer.profile.engine import run_profile
+from analyzer.profile.statistics import build_statistics
 from analyzer.readers.capture_reader import read, read_records
+from analyzer.readers.ledger import Ledger
 from analyzer.readers.plan import ReadPlan
-from analyzer.sources import Split
-from analyzer.statistics import build_statistics
 
 FUZZ = settings(
     max_examples=60,

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from analyzer.formats import DatasetFormat
+from analyzer.config.formats import DatasetFormat
 
 REL = 1e-12
 

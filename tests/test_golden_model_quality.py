@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.contract import JobConfig
-from analyzer.formats import DatasetFormat
-from analyzer.job import run_job
+from analyzer.config.contract import JobConfig
+from analyzer.config.formats import DatasetFormat
+from analyzer.jobs.job import run_job
 
 GOLDEN_DIR = "sdk_pipeline_model_quality"
 CSV_HEADER = DatasetFormat("csv", header=True)

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from analyzer.formats import DatasetFormat
+from analyzer.config.formats import DatasetFormat
 
 HEADERLESS = DatasetFormat(kind="csv", header=False)
 NAMES = [f"_c{i}" for i in range(6)]

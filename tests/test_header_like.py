@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import local_job
-from analyzer.formats import DatasetFormat, parse_dataset_format
+from analyzer.config.formats import DatasetFormat, parse_dataset_format
+from analyzer.files.sources import read_head
 from analyzer.readers import header_like
 from analyzer.readers.header_like import CSV_FIX, check_head, warn
-from analyzer.sources import read_head
+from analyzer.runtime import local_job
 from analyzer.validation.findings import WARNING
 from analyzer.validation.run import ValidateRequest, validate
 from tests.conftest import ROOT
@@ -202,11 +202,11 @@ def test_run_job_on_spark_logs_it_and_with_header_does_not(baseline, golden, tmp
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """``python -m analyzer.cli`` from this checkout, profiling in its own process (no JVM)."""
+    """``python -m analyzer.cli.main`` from this checkout, profiling in its own process (no JVM)."""
     environment = {k: v for k, v in os.environ.items() if k not in ("SPARK_MASTER", "dataset_source")}
     environment.update(PYTHONPATH=str(ROOT), **(env or {}))
     return subprocess.run(
-        [sys.executable, "-m", "analyzer.cli", *args],
+        [sys.executable, "-m", "analyzer.cli.main", *args],
         env=environment,
         capture_output=True,
         text=True,

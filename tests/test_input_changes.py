@@ -14,13 +14,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from analyzer.contract import JobConfig
-from analyzer.file_stamp import InputChanged
-from analyzer.formats import CSV, PARQUET, DatasetFormat
-from analyzer.job import run_job
-from analyzer.ledger import Ledger
+from analyzer.config.contract import JobConfig
+from analyzer.config.formats import CSV, PARQUET, DatasetFormat
+from analyzer.files.file_stamp import InputChanged
+from analyzer.files.sources import plan_splits, read_split
+from analyzer.jobs.job import run_job
 from analyzer.readers import ReadPlan, parquet_reader
-from analyzer.sources import plan_splits, read_split
+from analyzer.readers.ledger import Ledger
 
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = 300
@@ -148,7 +148,7 @@ def test_the_cli_fails_in_one_line_naming_the_file(tmp_path):
     script = changing_preprocessor(tmp_path, victim, "truncate", tmp_path / "calls.txt")
     done = subprocess.run(
         [
-            sys.executable, "-m", "analyzer.cli", "baseline", "--dataset", str(data),
+            sys.executable, "-m", "analyzer.cli.main", "baseline", "--dataset", str(data),
             "--output", str(tmp_path / "out"), "--preprocessor", str(script), "--engine", "local",
         ],
         capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},

@@ -1,4 +1,4 @@
-"""Misspelled environment keys (analyzer/key_spelling.py): a warning with the likely key, a failure
+"""Misspelled environment keys (analyzer/config/key_spelling.py): a warning with the likely key, a failure
 when the misspelling would change the kind of job, and users' own keys left alone for their scripts.
 
 The ``run`` cases are real subprocesses of the console script; the failing ones end before any data
@@ -12,8 +12,14 @@ import textwrap
 
 import pytest
 
-from analyzer.contract import ANALYZER_KEYS
-from analyzer.key_spelling import WITHOUT_IT, edit_distance, is_process_variable, near_misses, nearest_known
+from analyzer.config.contract import ANALYZER_KEYS
+from analyzer.config.key_spelling import (
+    WITHOUT_IT,
+    edit_distance,
+    is_process_variable,
+    near_misses,
+    nearest_known,
+)
 from tests.test_entrypoint import FAILURE_EXIT, describe, message, run_cli, under, write_job_config
 
 POSTPROCESSOR = "/opt/ml/processing/input/post_analytics_processor_script_input/post.py"

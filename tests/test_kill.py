@@ -11,7 +11,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from analyzer.report_set import recover
+from analyzer.report.publish import recover
 from tests.test_entrypoint import CLI, SDK_ENV, under, write_job_config
 
 REPORTS = ("statistics.json", "constraints.json", "quarantine/skipped.jsonl", "report.html")

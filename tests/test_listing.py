@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import storage
-from analyzer.contract import JobConfig
-from analyzer.formats import CSV, DatasetFormat
-from analyzer.job import run_job
-from analyzer.listing import WARN_EACH, list_dataset
-from analyzer.sources import list_files
+from analyzer.config.contract import JobConfig
+from analyzer.config.formats import CSV, DatasetFormat
+from analyzer.files import storage
+from analyzer.files.listing import WARN_EACH, list_dataset
+from analyzer.files.sources import list_files
+from analyzer.jobs.job import run_job
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -125,7 +125,7 @@ def test_validate_ends_on_a_link_loop_and_reports_links_out(source):
     (hour / "top").symlink_to("../..", target_is_directory=True)
     (source / "passwd.csv").symlink_to("/etc/passwd")
     done = subprocess.run(
-        [sys.executable, "-m", "analyzer.cli", "validate", "--dataset", str(source), "--json"],
+        [sys.executable, "-m", "analyzer.cli.main", "validate", "--dataset", str(source), "--json"],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -27,7 +27,7 @@ BOUND = 4.0
 PEAK_SCRIPT = textwrap.dedent(
     """
     import re, sys
-    from analyzer.cli import main
+    from analyzer.cli.main import main
     main(sys.argv[1:], standalone_mode=False)
     status = open("/proc/self/status").read()
     print("PEAK_MB", int(re.search(r"VmHWM:\\s*(\\d+) kB", status).group(1)) // 1024)

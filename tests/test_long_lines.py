@@ -14,16 +14,16 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
 
-from analyzer.errors import InputError
-from analyzer.formats import parse_dataset_format
-from analyzer.ledger import Ledger
-from analyzer.profile_job import run_profile
+from analyzer.common.errors import InputError
+from analyzer.config.formats import parse_dataset_format
+from analyzer.files.sources import Split, plan_splits
+from analyzer.profile.engine import run_profile
+from analyzer.profile.statistics import build_statistics
 from analyzer.readers import read_batches
 from analyzer.readers.csv_reader import MISSING, UNDOUBLE, VIEW, plain_fields
+from analyzer.readers.ledger import Ledger
 from analyzer.readers.long_lines import LongLine, cut, long_spans
 from analyzer.readers.plan import ReadPlan
-from analyzer.sources import Split, plan_splits
-from analyzer.statistics import build_statistics
 from tests.helpers_capture import capture_record
 
 FORMATS = {

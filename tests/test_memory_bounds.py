@@ -14,16 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.formats import CSV, DatasetFormat
-from analyzer.ordered_merge import OrderedMerge
+from analyzer.config.formats import CSV, DatasetFormat
+from analyzer.files.sources import list_files, plan_splits
 from analyzer.profile.column import ProfileSettings
 from analyzer.profile.dataset import DatasetProfile
+from analyzer.profile.engine import make_read_plan, profile_task, run_profile
 from analyzer.profile.long_values import is_cut_key
-from analyzer.profile_job import make_read_plan, profile_task, run_profile
-from analyzer.report_html import MAX_CARDS, render_report
-from analyzer.sources import list_files, plan_splits
-from analyzer.statistics import build_statistics
-from analyzer.suggest import suggest_domains
+from analyzer.profile.ordered_merge import OrderedMerge
+from analyzer.profile.statistics import build_statistics
+from analyzer.report.html import MAX_CARDS, render_report
+from analyzer.suggest.suggest import suggest_domains
 
 HEADER = DatasetFormat(CSV, header=True)
 MARKER = re.compile(r"…\[truncated (\d+) chars, blake2b [0-9a-f]{16}\]$")
@@ -57,8 +57,8 @@ def test_gz_is_read_chunk_by_chunk_with_exact_counts_and_file_lines(tmp_path, mo
 PEAK_SCRIPT = textwrap.dedent(
     """
     import resource, sys
-    from analyzer.formats import CSV, DatasetFormat
-    from analyzer.profile_job import run_profile
+    from analyzer.config.formats import CSV, DatasetFormat
+    from analyzer.profile.engine import run_profile
     profile = run_profile(None, sys.argv[1], DatasetFormat(CSV, header=True), engine="local")
     print(profile.item_count, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
     """
@@ -125,7 +125,7 @@ def test_long_values_are_cut_with_a_marker_and_keep_their_own_counts(tmp_path):
 
 
 def _suggest_settings():
-    from analyzer.suggest import SuggestSettings
+    from analyzer.suggest.suggest import SuggestSettings
 
     return SuggestSettings()
 
@@ -149,7 +149,7 @@ def test_top_k_values_are_cut_too_and_the_setting_is_honoured(tmp_path):
 def test_a_dataset_wider_than_max_columns_fails_at_once_with_one_line(tmp_path):
     path = tmp_path / "wide.csv"
     path.write_text(",".join(f"c{i}" for i in range(30)) + "\n" + ",".join("1" * 30) + "\n")
-    cli = [sys.executable, "-m", "analyzer.cli", "baseline", "--dataset", str(path), "--header"]
+    cli = [sys.executable, "-m", "analyzer.cli.main", "baseline", "--dataset", str(path), "--header"]
     failed = subprocess.run(
         [*cli, "--output", str(tmp_path / "out"), "--max-columns", "20"], capture_output=True, text=True
     )
@@ -164,7 +164,7 @@ def test_a_dataset_wider_than_max_columns_fails_at_once_with_one_line(tmp_path):
 
 
 def test_the_default_column_limit_is_recorded_only_when_changed():
-    from analyzer.settings import AnalyzerSettings
+    from analyzer.config.settings import AnalyzerSettings
 
     assert AnalyzerSettings().recorded() == {}
     assert AnalyzerSettings(max_columns=50_000, max_value_length=64).recorded() == {

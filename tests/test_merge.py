@@ -1,4 +1,4 @@
-"""The ground-truth merge (analyzer/merge.py): capture records joined with labels uploaded hours later.
+"""The ground-truth merge (analyzer/jobs/merge.py): capture records joined with labels uploaded hours later.
 
 The datasets are built here with their expected join computed independently, in plain dicts: a
 capture record's key is its inferenceId when it has one, else its eventId; a label uploaded twice
@@ -17,12 +17,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analyzer import merge
-from analyzer.contract import JobConfig
-from analyzer.formats import MERGE, DatasetFormat
-from analyzer.job import run_job
-from analyzer.merge import SUMMARY_FILE, run_merge
-from analyzer.window import TimeWindow
+from analyzer.config.contract import JobConfig
+from analyzer.config.formats import MERGE, DatasetFormat
+from analyzer.config.window import TimeWindow
+from analyzer.jobs import merge
+from analyzer.jobs.job import run_job
+from analyzer.jobs.merge import SUMMARY_FILE, run_merge
 from tests.helpers_capture import capture_file, capture_record, event_id, iso, write_lines
 from tests.test_entrypoint import FAILURE_EXIT, describe, message, run_cli, under, write_job_config
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.errors import InputError
-from analyzer.formats import DatasetFormat
+from analyzer.common.errors import InputError
+from analyzer.config.formats import DatasetFormat
 from tests.conftest import features_by_name
 from tests.helpers_capture import capture_file, capture_record, event_id, iso, read_metrics, write_lines
 

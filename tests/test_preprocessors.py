@@ -10,7 +10,7 @@ import zlib
 
 import pytest
 
-from analyzer.formats import CAPTURE, CSV, JSON, DatasetFormat
+from analyzer.config.formats import CAPTURE, CSV, JSON, DatasetFormat
 from tests.conftest import ROOT, features_by_name
 from tests.helpers_capture import capture_record
 
@@ -104,7 +104,7 @@ def test_flatten_array_output(baseline, tmp_path):
 
 
 def test_flatten_array_output_row_count_mismatch_names_the_record(baseline, tmp_path):
-    from analyzer.errors import TooManySkipped
+    from analyzer.common.errors import TooManySkipped
 
     data = tmp_path / "data"
     data.mkdir()
@@ -254,8 +254,8 @@ def test_sample_10_percent_is_a_pure_function_of_the_key():
 def test_model_quality_json_output(tmp_path, truth_encoding):
     from sklearn import metrics
 
-    from analyzer.contract import JobConfig
-    from analyzer.job import run_job
+    from analyzer.config.contract import JobConfig
+    from analyzer.jobs.job import run_job
 
     rng = random.Random(11)
     truths, scores, lines = [], [], []

@@ -15,12 +15,13 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from analyzer import profile_job, sources
-from analyzer.batch import Batch, Column, positional
-from analyzer.formats import DatasetFormat
-from analyzer.ledger import Ledger
+from analyzer.config.formats import DatasetFormat
+from analyzer.files import sources
+from analyzer.profile import engine as profile_job
 from analyzer.profile.dataset import DatasetProfile
 from analyzer.readers import read_batches
+from analyzer.readers.batch import Batch, Column, positional
+from analyzer.readers.ledger import Ledger
 from tests.conftest import approx_count_distinct, features_by_name
 
 REL = 1e-9

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.baseline import BaselineError
-from analyzer.contract import JobConfig, job_config_from_env
-from analyzer.errors import ConfigError, InputError
-from analyzer.formats import CAPTURE, MERGE, DatasetFormat
-from analyzer.job import run_job
+from analyzer.baseline.baseline import BaselineError
+from analyzer.common.errors import ConfigError, InputError
+from analyzer.config.contract import JobConfig, job_config_from_env
+from analyzer.config.formats import CAPTURE, MERGE, DatasetFormat
+from analyzer.jobs.job import run_job
 from tests.helpers_capture import capture_record, iso, write_lines
 from tests.test_entrypoint import FAILURE_EXIT, describe, run_cli
 

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from sklearn import metrics
 
-from analyzer.contract import JobConfig
-from analyzer.formats import DatasetFormat
-from analyzer.job import run_job
+from analyzer.config.contract import JobConfig
+from analyzer.config.formats import DatasetFormat
+from analyzer.jobs.job import run_job
 
 MERGED = DatasetFormat("sagemakerMergeJson", capture_index_names=("endpointOutput",))
 

@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
-from analyzer.contract import JobConfig
-from analyzer.errors import AnalyzerError
-from analyzer.formats import DatasetFormat
-from analyzer.job import run_job
+from analyzer.common.errors import AnalyzerError
+from analyzer.config.contract import JobConfig
+from analyzer.config.formats import DatasetFormat
+from analyzer.jobs.job import run_job
 
 CSV = DatasetFormat("csv", header=True)
 CSV_NO_HEADER = DatasetFormat("csv", header=False)

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from analyzer.formats import parse_dataset_format
+from analyzer.config.formats import parse_dataset_format
 from tests.conftest import features_by_name
 
 CAPTURE = parse_dataset_format(

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from analyzer import sources
-from analyzer.formats import parse_dataset_format
+from analyzer.config.formats import parse_dataset_format
+from analyzer.files import sources
 from tests.conftest import features_by_name
 
 WITH_HEADER = parse_dataset_format('{"csv": {"header": true, "output_columns_position": "START"}}')

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from analyzer.formats import parse_dataset_format
+from analyzer.config.formats import parse_dataset_format
 from tests.conftest import features_by_name
 
 JSON_LINES = parse_dataset_format('{"json": {"lines": true}}')

@@ -7,7 +7,7 @@ import math
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from analyzer.formats import parse_dataset_format
+from analyzer.config.formats import parse_dataset_format
 from tests.conftest import features_by_name
 
 PARQUET = parse_dataset_format('{"parquet": {}}')

@@ -233,7 +233,7 @@ def test_demo_baseline_reports_draw_the_dataset_alone(demo, browser):
 
 
 def test_a_violation_link_opens_its_collapsed_group(browser, tmp_path):
-    from analyzer.report_html import GROUP_SIZE, render_report
+    from analyzer.report.html import GROUP_SIZE, render_report
     from tests.test_report_html import sketch_feature
 
     rng = np.random.default_rng(2)

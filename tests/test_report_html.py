@@ -19,13 +19,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analyzer.contract import JobConfig
-from analyzer.formats import DatasetFormat
-from analyzer.job import REPORT_FILE, run_job
+from analyzer.config.contract import JobConfig
+from analyzer.config.formats import DatasetFormat
+from analyzer.jobs.job import REPORT_FILE, run_job
 from analyzer.profile.kll import KLLSketch
-from analyzer.report_distributions import BINS, TOP_CATEGORIES, categorical_chart, numeric_chart
-from analyzer.report_html import GROUP_SIZE, render_report
-from analyzer.report_text import clean, short
+from analyzer.report.distributions import BINS, TOP_CATEGORIES, categorical_chart, numeric_chart
+from analyzer.report.html import GROUP_SIZE, render_report
+from analyzer.report.text import clean, short
 
 CSV = DatasetFormat(kind="csv", header=True)
 ALLOWED_TAGS = {
@@ -492,7 +492,7 @@ def test_binary_curves_are_drawn_on_the_unit_square(golden):
     parser.feed(html)
     lines = [a for t, a in parser.attrs if t == "polyline"]
     assert len(lines) == 2
-    from analyzer.report_charts import BOTTOM, LEFT, RIGHT, TOP
+    from analyzer.report.charts import BOTTOM, LEFT, RIGHT, TOP
 
     x0, x1, y0, y1 = LEFT, 360 - RIGHT, 330 - BOTTOM - 12, TOP
     for attrs, (xs, ys) in zip(

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.output_lock import LOCK_NAME, lock_output
-from analyzer.report_set import ReportSet, recover
+from analyzer.files.output_lock import LOCK_NAME, lock_output
+from analyzer.report.publish import ReportSet, recover
 from tests.test_entrypoint import CLI
 from tests.test_kill import files
 

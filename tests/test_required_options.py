@@ -14,8 +14,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from analyzer.cli import main
-from analyzer.contract import REQUIRED_KEYS
+from analyzer.cli.main import main
+from analyzer.config.contract import REQUIRED_KEYS
 from tests.test_entrypoint import run_cli, write_job_config
 
 FAILURE_EXIT = 255

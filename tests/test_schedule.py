@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.errors import ConfigError
+from analyzer.common.errors import ConfigError
 from analyzer.schedule import sagemaker
 from analyzer.schedule.cron import Cron, parse_duration
 from analyzer.schedule.runner import ScheduleSpec, Window, backfill_ticks, latest_tick, run_forever

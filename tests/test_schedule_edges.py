@@ -9,8 +9,8 @@ import boto3
 import pytest
 from botocore.validate import validate_parameters
 
-from analyzer import storage
-from analyzer.errors import AnalyzerError
+from analyzer.common.errors import AnalyzerError
+from analyzer.files import storage
 from analyzer.schedule import sagemaker
 from analyzer.schedule.cron import Cron
 from analyzer.schedule.runner import ScheduleSpec, Window, backfill_ticks, put_metrics, run_window

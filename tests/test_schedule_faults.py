@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from analyzer import storage
-from analyzer.errors import ConfigError
+from analyzer.common.errors import ConfigError
+from analyzer.files import storage
 from analyzer.schedule.cron import Cron
 from analyzer.schedule.locks import canonical_root, exclusive, lock_directory, lock_path
 from analyzer.schedule.runner import ScheduleSpec, Window, executions, recorded

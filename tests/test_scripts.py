@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.errors import ConfigError, InputError, ScriptError, TooManySkipped
-from analyzer.formats import CAPTURE, CSV, JSON, PARQUET, DatasetFormat
+from analyzer.common.errors import ConfigError, InputError, ScriptError, TooManySkipped
+from analyzer.config.formats import CAPTURE, CSV, JSON, PARQUET, DatasetFormat
 from tests.conftest import features_by_name
 
 DROPPED = "dropped by preprocess_handler"

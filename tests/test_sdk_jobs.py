@@ -7,7 +7,7 @@ sent it (botocore has validated it against the SageMaker service model by then),
 emulator's S3), and the SDK's own ``Statistics``, ``Constraints`` and ``ConstraintViolations``
 classes read the reports back. moto has no monitoring schedules, so CreateMonitoringSchedule is
 answered at the client after validation; its execution's processing job is built as the service
-builds it (analyzer.schedule_request).
+builds it (analyzer.schedule.request).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.schedule_request import execution_request
+from analyzer.schedule.request import execution_request
 from tests.helpers_aws import moto_server
 from tests.helpers_capture import capture_record, event_id, iso
 from tests.test_container import IMAGE

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import random
 
-from analyzer.job import run_job
-from analyzer.segments import NAME_MAX_BYTES, directory_name, is_shortened, segment_name
+from analyzer.config.segments import NAME_MAX_BYTES, directory_name, is_shortened, segment_name
+from analyzer.jobs.job import run_job
 from tests.test_split_by import config, model_capture
 
 LONG = "model-" + "x" * 294  # 300 characters

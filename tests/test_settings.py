@@ -13,20 +13,20 @@ import pyarrow as pa
 import pytest
 from click.testing import CliRunner
 
-from analyzer import contract
-from analyzer.baseline import load_baseline
-from analyzer.batch import Batch, Column, positional
-from analyzer.cli import main
-from analyzer.errors import ConfigError
-from analyzer.formats import CSV, DatasetFormat
-from analyzer.job import run_job
+from analyzer.baseline.baseline import load_baseline
+from analyzer.baseline.settings_record import recorded_settings
+from analyzer.cli.main import main
+from analyzer.common.errors import ConfigError
+from analyzer.config import contract
+from analyzer.config.formats import CSV, DatasetFormat
+from analyzer.config.settings import KNOBS, AnalyzerSettings
+from analyzer.jobs.job import run_job
 from analyzer.profile.column import ProfileSettings
 from analyzer.profile.dataset import DatasetProfile
+from analyzer.profile.engine import run_profile
+from analyzer.profile.statistics import build_statistics
 from analyzer.profile.topk import TopKSketch
-from analyzer.profile_job import run_profile
-from analyzer.settings import KNOBS, AnalyzerSettings
-from analyzer.settings_record import recorded_settings
-from analyzer.statistics import build_statistics
+from analyzer.readers.batch import Batch, Column, positional
 
 HEADER = DatasetFormat(CSV, header=True)
 

@@ -13,13 +13,13 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from analyzer.cli import main
-from analyzer.contract import ANALYZER_KEYS, JobConfig, job_config_from_env
-from analyzer.errors import ConfigError, InputError, TooManySkipped
-from analyzer.formats import CSV, JSON, DatasetFormat
-from analyzer.job import run_job
-from analyzer.ledger import QUARANTINE_MAX_RECORDS, Ledger, Location
-from analyzer.quarantine import quarantine_path
+from analyzer.cli.main import main
+from analyzer.common.errors import ConfigError, InputError, TooManySkipped
+from analyzer.config.contract import ANALYZER_KEYS, JobConfig, job_config_from_env
+from analyzer.config.formats import CSV, JSON, DatasetFormat
+from analyzer.jobs.job import run_job
+from analyzer.readers.ledger import QUARANTINE_MAX_RECORDS, Ledger, Location
+from analyzer.readers.quarantine import quarantine_path
 from tests.conftest import features_by_name
 
 JSON_LINES = DatasetFormat(JSON)

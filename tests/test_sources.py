@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from analyzer.errors import InputError
-from analyzer.sources import (
+from analyzer.common.errors import InputError
+from analyzer.files.sources import (
     Split,
     count_lines_before,
     first_line,

@@ -8,15 +8,15 @@ import json
 import subprocess
 import sys
 
-from analyzer.contract import JobConfig
-from analyzer.formats import DatasetFormat
-from analyzer.job import run_job
+from analyzer.config.contract import JobConfig
+from analyzer.config.formats import DatasetFormat
+from analyzer.jobs.job import run_job
 from tests.conftest import ROOT
 
 # Runs in the job's own process after the reports are published: which processes does it still have?
 POSTPROCESSOR = """
 import json, os
-from analyzer.children import descendants
+from analyzer.runtime.children import descendants
 
 def comm(pid):
     try:
@@ -38,7 +38,7 @@ def test_a_job_ends_the_spark_it_started_before_writing_reports(tmp_path):
     script.write_text(POSTPROCESSOR, encoding="utf-8")
     children = tmp_path / "children.json"
     result = subprocess.run(
-        [sys.executable, "-m", "analyzer.cli", "baseline", "--dataset", str(data), "--output",
+        [sys.executable, "-m", "analyzer.cli.main", "baseline", "--dataset", str(data), "--output",
          str(tmp_path / "out"), "--engine", "spark", "--postprocessor", str(script)],
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "CHILDREN_FILE": str(children)},
         capture_output=True, text=True, timeout=300,

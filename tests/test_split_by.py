@@ -20,11 +20,11 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from analyzer.contract import JobConfig, job_config_from_env
-from analyzer.errors import ConfigError
-from analyzer.formats import DatasetFormat
-from analyzer.job import run_job
-from analyzer.segments import UNKNOWN, directory_name, parse_path, segment_name, variant_of
+from analyzer.common.errors import ConfigError
+from analyzer.config.contract import JobConfig, job_config_from_env
+from analyzer.config.formats import DatasetFormat
+from analyzer.config.segments import UNKNOWN, directory_name, parse_path, segment_name, variant_of
+from analyzer.jobs.job import run_job
 from tests.conftest import features_by_name
 from tests.helpers_capture import capture_file, capture_record, event_id, iso, read_metrics, write_lines
 
@@ -361,7 +361,7 @@ def test_configuration_keys_and_errors(tmp_path):
 def test_cli_flags_take_a_split_baseline_directory(data, tmp_path):
     from click.testing import CliRunner
 
-    from analyzer.cli import main
+    from analyzer.cli.main import main
 
     baseline = str(data["tmp"] / "baseline")
     args = ["monitor", "--dataset", str(data["tmp"] / "current"), "--format", "capture", "--engine", "local"]

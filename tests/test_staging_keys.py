@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.safe_join import UnsafePath, safe_join
+from analyzer.files.safe_join import UnsafePath, safe_join
 from tests.helpers_aws import moto_server
 from tests.test_container import processing_request
 from tests.test_entrypoint import describe, run_cli

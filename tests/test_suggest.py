@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.formats import DatasetFormat
-from analyzer.suggest import (
+from analyzer.config.formats import DatasetFormat
+from analyzer.suggest.suggest import (
     CATEGORICAL_DRIFT_METHODS,
     CHI_SQUARED,
     LINFINITY,

@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analyzer.contract import JobConfig
-from analyzer.errors import InputError
-from analyzer.formats import JSON, DatasetFormat
-from analyzer.job import run_job
-from analyzer.quarantine import quarantine_path
-from analyzer.spark import with_retries
+from analyzer.common.errors import InputError
+from analyzer.config.contract import JobConfig
+from analyzer.config.formats import JSON, DatasetFormat
+from analyzer.jobs.job import run_job
+from analyzer.readers.quarantine import quarantine_path
+from analyzer.runtime.spark import with_retries
 from tests.conftest import features_by_name
 
 JSON_LINES = DatasetFormat(JSON)

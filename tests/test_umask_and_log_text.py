@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.contract import JobConfig
-from analyzer.errors import InputError
-from analyzer.formats import CSV, DatasetFormat
-from analyzer.job import run_job
-from analyzer.log_text import printable
-from analyzer.quarantine import quarantine_path
-from analyzer.sources import plan_splits, read_split
+from analyzer.common.errors import InputError
+from analyzer.common.log_text import printable
+from analyzer.config.contract import JobConfig
+from analyzer.config.formats import CSV, DatasetFormat
+from analyzer.files.sources import plan_splits, read_split
+from analyzer.jobs.job import run_job
+from analyzer.readers.quarantine import quarantine_path
 
 
 @pytest.fixture

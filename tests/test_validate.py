@@ -16,13 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analyzer.contract import JobConfig
-from analyzer.errors import TooManySkipped
-from analyzer.formats import CAPTURE, CSV, DatasetFormat
-from analyzer.job import run_job
+from analyzer.common.errors import TooManySkipped
+from analyzer.config.contract import JobConfig
+from analyzer.config.formats import CAPTURE, CSV, DatasetFormat
+from analyzer.config.window import TimeWindow
+from analyzer.jobs.job import run_job
 from analyzer.validation.findings import ERROR, INFO, WARNING
 from analyzer.validation.run import ValidateRequest, validate
-from analyzer.window import TimeWindow
 from tests.conftest import ROOT
 from tests.helpers_capture import capture_record
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analyzer.formats import DatasetFormat
+from analyzer.config.formats import DatasetFormat
 
 COLUMNS, ROWS = 2000, 300
 

@@ -14,8 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from analyzer.errors import ScriptError
-from analyzer.scripts import load_module
+from analyzer.common.errors import ScriptError
+from analyzer.config.scripts import load_module
 
 HANDLER = "metrics_handler"
 # What ``update`` receives: per feature a numpy float64 array / object array of str / the pyarrow

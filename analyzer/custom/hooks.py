@@ -7,11 +7,11 @@ import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
-from analyzer.baseline import Baseline
+from analyzer.baseline.baseline import Baseline
+from analyzer.common.errors import ConfigError, ScriptError
 from analyzer.custom import reports
 from analyzer.custom.definitions import load_definitions
 from analyzer.custom.state import CustomMetrics, Key
-from analyzer.errors import ConfigError, ScriptError
 from analyzer.profile.column import ProfileSettings
 from analyzer.profile.dataset import DatasetProfile
 

@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from analyzer.baseline import CUSTOM_CONSTRAINTS_KEY, JsonReader, load_json
+from analyzer.baseline.baseline import CUSTOM_CONSTRAINTS_KEY, JsonReader, load_json
 from analyzer.custom.definitions import MetricDefinition
 from analyzer.custom.state import Key
 from analyzer.quality.constraints import OPERATORS, plain

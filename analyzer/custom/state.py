@@ -14,10 +14,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analyzer.batch import Batch
+from analyzer.common.errors import ScriptError
 from analyzer.custom.definitions import MetricDefinition, load_definitions
-from analyzer.errors import ScriptError
 from analyzer.profile.datatypes import classify, to_double
+from analyzer.readers.batch import Batch
 
 Key = tuple[str | None, str]
 

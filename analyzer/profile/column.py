@@ -9,7 +9,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analyzer.arrow_memory import one_array
 from analyzer.profile import hll
 from analyzer.profile.datatypes import (
     BOOLEAN,
@@ -25,6 +24,7 @@ from analyzer.profile.kll import KLLSketch
 from analyzer.profile.long_values import cut_long, is_cut
 from analyzer.profile.moments import MomentsState
 from analyzer.profile.topk import TopKSketch
+from analyzer.readers.arrow_memory import one_array
 
 
 @dataclass(frozen=True)

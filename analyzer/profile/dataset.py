@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from analyzer.batch import Batch
-from analyzer.errors import TooManyColumns
-from analyzer.ledger import Ledger
+from analyzer.common.errors import TooManyColumns
 from analyzer.profile.column import ColumnState, ProfileSettings
+from analyzer.readers.batch import Batch
+from analyzer.readers.ledger import Ledger
 
 if TYPE_CHECKING:
     from analyzer.custom.state import CustomMetrics

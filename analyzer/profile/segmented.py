@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from analyzer.batch import GROUND_TRUTH_SEGMENT, Batch, Column
-from analyzer.ledger import Ledger
+from analyzer.config.segments import UNKNOWN
 from analyzer.profile.dataset import DatasetProfile
-from analyzer.segments import UNKNOWN
+from analyzer.readers.batch import GROUND_TRUTH_SEGMENT, Batch, Column
+from analyzer.readers.ledger import Ledger
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analyzer.arrow_memory import one_array
+from analyzer.readers.arrow_memory import one_array
 
 SEED = 42
 

@@ -13,11 +13,11 @@ import operator
 from dataclasses import dataclass
 from pathlib import Path
 
-from analyzer.baseline import BaselineError, JsonReader, load_json
-from analyzer.baseline_kind import MQ_CONSTRAINTS, expect_kind
-from analyzer.errors import ConfigError
+from analyzer.baseline.baseline import BaselineError, JsonReader, load_json
+from analyzer.baseline.kind import MQ_CONSTRAINTS, expect_kind
+from analyzer.common.errors import ConfigError
+from analyzer.files.writers import java_double
 from analyzer.quality.spec import BINARY, CONSTRAINTS_KEY, MULTICLASS, REGRESSION
-from analyzer.writers import java_double
 
 log = logging.getLogger("monitor_analyzer")
 

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from analyzer.errors import InputError
+from analyzer.common.errors import InputError
 from analyzer.quality.spec import BINARY, MULTICLASS, REGRESSION
 from analyzer.quality.states import (
     PREDICTED_NEGATIVE,

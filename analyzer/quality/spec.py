@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from analyzer.batch import GROUND_TRUTH, GROUND_TRUTH_SEGMENT, Column
-from analyzer.errors import ConfigError
-from analyzer.jsonpath import jsonpath_steps
+from analyzer.common.errors import ConfigError
+from analyzer.config.jsonpath import jsonpath_steps
+from analyzer.readers.batch import GROUND_TRUTH, GROUND_TRUTH_SEGMENT, Column
 
 REGRESSION = "Regression"
 BINARY = "BinaryClassification"

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from analyzer.batch import GROUND_TRUTH_SEGMENT, Batch
-from analyzer.errors import InputError
-from analyzer.ledger import Ledger
+from analyzer.common.errors import InputError
 from analyzer.profile.moments import MomentsState
 from analyzer.quality.scores import ScoreHistogram
 from analyzer.quality.spec import BINARY, REGRESSION, QualitySpec, find_column, split_ground_truth
 from analyzer.quality.values import label_codes, numbers
+from analyzer.readers.batch import GROUND_TRUTH_SEGMENT, Batch
+from analyzer.readers.ledger import Ledger
 
 SUBSAMPLES = 5
 SUBSAMPLE_FRACTION = 0.8

@@ -11,12 +11,12 @@ import dataclasses
 import sys
 from collections.abc import Iterator
 
-from analyzer.batch import Batch
-from analyzer.formats import CSV, JSON, PARQUET
-from analyzer.ledger import Ledger
+from analyzer.config.formats import CSV, JSON, PARQUET
+from analyzer.files.sources import Split, gzip_chunks, is_compressed, split_bytes_setting
 from analyzer.readers import long_lines
+from analyzer.readers.batch import Batch
+from analyzer.readers.ledger import Ledger
 from analyzer.readers.plan import ReadPlan
-from analyzer.sources import Split, gzip_chunks, is_compressed, split_bytes_setting
 
 # The csv module refuses fields over 128 KiB; pyarrow does not. Without this, a long value read by the
 # line-by-line fallback (one bad byte elsewhere in the split) crashed the task.
@@ -69,7 +69,7 @@ def _pieces(pieces: list, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
 def segmented_batches(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:
     """Split runs: when the file decides the segment (a variant's directory), every batch is tagged
     here and the readers read as usual; otherwise the capture readers tag each record's rows."""
-    from analyzer.segments import split_constant
+    from analyzer.config.segments import split_constant
 
     segment = split_constant(plan.split, split.path)
     if segment is None:

@@ -19,10 +19,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pajson
 
-from analyzer.arrow_memory import give_back, one_array
-from analyzer.batch import GROUND_TRUTH, GROUND_TRUTH_SEGMENT, Batch, Column
-from analyzer.capture import SHADOW_INVOCATION
-from analyzer.ledger import Ledger
+from analyzer.readers.arrow_memory import give_back, one_array
+from analyzer.readers.batch import GROUND_TRUTH, GROUND_TRUTH_SEGMENT, Batch, Column
+from analyzer.readers.capture import SHADOW_INVOCATION
+from analyzer.readers.ledger import Ledger
 from analyzer.readers.line_index import LineIndex
 from analyzer.readers.plan import ReadPlan
 from analyzer.readers.segment_columns import by_segment, schema_with_segment

@@ -14,22 +14,22 @@ import csv
 import json
 from collections.abc import Iterable, Iterator
 
-from analyzer.arrow_memory import give_back
-from analyzer.batch import GROUND_TRUTH, GROUND_TRUTH_SEGMENT, Batch
-from analyzer.capture import CapturedData, EventData
-from analyzer.errors import ConfigError
-from analyzer.ledger import Ledger, Location
+from analyzer.common.errors import ConfigError
+from analyzer.config.segments import value_at
+from analyzer.config.window import TimeWindow, parse_time
+from analyzer.files.sources import Split, line_count, read_split
+from analyzer.readers.arrow_memory import give_back
+from analyzer.readers.batch import GROUND_TRUTH, GROUND_TRUTH_SEGMENT, Batch
+from analyzer.readers.capture import CapturedData, EventData
 from analyzer.readers.capture_columnar import ColumnarSplit, Declined, read_columnar
 from analyzer.readers.json_reader import TOO_DEEP
+from analyzer.readers.ledger import Ledger, Location
 from analyzer.readers.line_index import LineIndex
 from analyzer.readers.lines import decode, split_lines
 from analyzer.readers.long_lines import LongLine
 from analyzer.readers.plan import ReadPlan
 from analyzer.readers.records import DropRecord, SkipRecord, run_records
-from analyzer.rows import Row, loads_keeping_numbers, named_row, scalar_text
-from analyzer.segments import value_at
-from analyzer.sources import Split, line_count, read_split
-from analyzer.window import TimeWindow, parse_time
+from analyzer.readers.rows import Row, loads_keeping_numbers, named_row, scalar_text
 
 OUTPUT_PARTS = ("endpointOutput", "batchTransformOutput")
 

@@ -16,16 +16,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from analyzer.arrow_memory import one_array
-from analyzer.batch import Batch, Column, positional
-from analyzer.ledger import Ledger, Location
+from analyzer.files.sources import UTF8_BOM, Split, line_count, read_split
+from analyzer.readers.arrow_memory import one_array
+from analyzer.readers.batch import Batch, Column, positional
+from analyzer.readers.ledger import Ledger, Location
 from analyzer.readers.line_index import LineIndex
 from analyzer.readers.lines import decode, split_lines
 from analyzer.readers.long_lines import LongLine
 from analyzer.readers.plan import ReadPlan
 from analyzer.readers.records import SkipRecord, run_records
-from analyzer.rows import Row
-from analyzer.sources import UTF8_BOM, Split, line_count, read_split
+from analyzer.readers.rows import Row
 
 
 def column_names(path: str, plan: ReadPlan) -> list[str]:

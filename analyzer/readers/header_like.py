@@ -33,8 +33,8 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from analyzer.formats import CSV, DatasetFormat
-from analyzer.log_text import printable
+from analyzer.common.log_text import printable
+from analyzer.config.formats import CSV, DatasetFormat
 from analyzer.profile.datatypes import FRACTIONAL_RE, INTEGRAL_RE
 
 log = logging.getLogger("monitor_analyzer.profile")
@@ -177,7 +177,7 @@ def check_capture(
     path: str, head: bytes, dataset_format: DatasetFormat, limit: int = MAX_LINES
 ) -> list[HeaderLike]:
     """Capture data: does a part's CSV payload in the file's first record start with a header?"""
-    from analyzer.capture import CapturedData
+    from analyzer.readers.capture import CapturedData
     from analyzer.readers.capture_reader import decode_payload
     from analyzer.readers.records import SkipRecord
 

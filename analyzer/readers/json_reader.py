@@ -6,14 +6,14 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from analyzer.batch import Batch
-from analyzer.ledger import Ledger, Location
+from analyzer.files.sources import Split
+from analyzer.readers.batch import Batch
+from analyzer.readers.ledger import Ledger, Location
 from analyzer.readers.lines import decode, split_lines
 from analyzer.readers.long_lines import LongLine
 from analyzer.readers.plan import ReadPlan
 from analyzer.readers.records import SkipRecord, run_records
-from analyzer.rows import Row, loads_keeping_numbers, named_row
-from analyzer.sources import Split
+from analyzer.readers.rows import Row, loads_keeping_numbers, named_row
 
 
 def read(split: Split, plan: ReadPlan, ledger: Ledger) -> Iterator[Batch]:

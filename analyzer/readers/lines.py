@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from analyzer.ledger import Ledger, Location
+from analyzer.files.sources import Split, line_count, read_split
+from analyzer.readers.ledger import Ledger, Location
 from analyzer.readers.long_lines import LongLine
-from analyzer.sources import Split, line_count, read_split
 
 _NON_BLANK = re.compile(rb"[^ \t\n\r\x0b\x0c]")
 

@@ -15,10 +15,10 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from analyzer.file_stamp import FileStamp, InputChanged
-from analyzer.ledger import Location
-from analyzer.log_text import printable
-from analyzer.sources import Split, is_compressed, open_planned, read_split_at
+from analyzer.common.log_text import printable
+from analyzer.files.file_stamp import FileStamp, InputChanged
+from analyzer.files.sources import Split, is_compressed, open_planned, read_split_at
+from analyzer.readers.ledger import Location
 
 DEFAULT_LONG_LINE_BYTES = 4 << 20
 

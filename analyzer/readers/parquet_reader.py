@@ -8,12 +8,12 @@ from collections.abc import Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from analyzer.batch import Batch, Column, positional
-from analyzer.errors import InputError
-from analyzer.ledger import Ledger
-from analyzer.log_text import printable
+from analyzer.common.errors import InputError
+from analyzer.common.log_text import printable
+from analyzer.files.sources import Split, open_planned
+from analyzer.readers.batch import Batch, Column, positional
+from analyzer.readers.ledger import Ledger
 from analyzer.readers.plan import ReadPlan
-from analyzer.sources import Split, open_planned
 
 
 def _flat(table: pa.Table) -> pa.Table:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from analyzer.formats import DatasetFormat
-from analyzer.segments import SplitSpec
-from analyzer.window import TimeWindow
+from analyzer.config.formats import DatasetFormat
+from analyzer.config.segments import SplitSpec
+from analyzer.config.window import TimeWindow
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from analyzer.batch import Batch
-from analyzer.ledger import Ledger, Location
-from analyzer.log_text import printable
-from analyzer.rows import Row, RowBuffer, named_row
-from analyzer.scripts import load_preprocessor
-from analyzer.sources import count_lines_before
+from analyzer.common.log_text import printable
+from analyzer.config.scripts import load_preprocessor
+from analyzer.files.sources import count_lines_before
+from analyzer.readers.batch import Batch
+from analyzer.readers.ledger import Ledger, Location
+from analyzer.readers.rows import Row, RowBuffer, named_row
 
 # The reasons a record is skipped for its preprocess_handler; the policy's message starts with the
 # prebuilt analyzer's wording when they are what sank the job.

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analyzer.segments import UNKNOWN, SplitSpec
+from analyzer.config.segments import UNKNOWN, SplitSpec
 
 
 def _with_key(fields: list[pa.Field], steps: tuple[str, ...]) -> list[pa.Field] | None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from analyzer.batch import Batch
-from analyzer.rows import Row, RowBuffer
+from analyzer.readers.batch import Batch
+from analyzer.readers.rows import Row, RowBuffer
 
 
 class SegmentRowBuffer:

@@ -18,9 +18,9 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from analyzer import storage
-from analyzer.errors import ConfigError
-from analyzer.lock_file import open_lock_file
+from analyzer.common.errors import ConfigError
+from analyzer.files import storage
+from analyzer.files.lock_file import open_lock_file
 
 LOCK_DIRECTORY_NAME = "monitor-analyzer"
 

@@ -20,16 +20,16 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from analyzer import storage
-from analyzer.contract import DEFAULT_MAX_SKIPPED_FRACTION, JobConfig, check_fraction
-from analyzer.errors import AnalyzerError, ConfigError, InputError
-from analyzer.formats import CAPTURE, MERGE, DatasetFormat
-from analyzer.log_text import printable
-from analyzer.path_overlap import check_apart
+from analyzer.common.errors import AnalyzerError, ConfigError, InputError
+from analyzer.common.log_text import printable
+from analyzer.config.contract import DEFAULT_MAX_SKIPPED_FRACTION, JobConfig, check_fraction
+from analyzer.config.formats import CAPTURE, MERGE, DatasetFormat
+from analyzer.files import storage
+from analyzer.files.path_overlap import check_apart
+from analyzer.runtime.stop import JobStopped, received
 from analyzer.schedule.cron import Cron
 from analyzer.schedule.locks import exclusive
-from analyzer.schedule_request import hour_prefixes, iso, utc
-from analyzer.stop import JobStopped, received
+from analyzer.schedule.request import hour_prefixes, iso, utc
 
 log = logging.getLogger("monitor_analyzer.schedule")
 
@@ -318,9 +318,9 @@ def record_stopped(spec: ScheduleSpec, window: Window, started: float) -> None:
 
 
 def _execute(spec: ScheduleSpec, window: Window, spark) -> Execution:
-    from analyzer.job import run_job
-    from analyzer.merge import run_merge
-    from analyzer.window import TimeWindow
+    from analyzer.config.window import TimeWindow
+    from analyzer.jobs.job import run_job
+    from analyzer.jobs.merge import run_merge
 
     base = Execution(iso(window.start), iso(window.end), iso(window.tick), FAILED)
     with tempfile.TemporaryDirectory(prefix="monitor-analyzer-window-") as tmp:
@@ -393,7 +393,7 @@ def _execute(spec: ScheduleSpec, window: Window, spark) -> Execution:
 def _publish_quarantine(report: Path, destination: str) -> None:
     """A job that failed for too many skipped records still wrote them to its quarantine: that is
     when they are wanted, so they go where the window's report would have gone."""
-    from analyzer.quarantine import QUARANTINE_DIR
+    from analyzer.readers.quarantine import QUARANTINE_DIR
 
     if (report / QUARANTINE_DIR).is_dir():
         storage.publish(report / QUARANTINE_DIR, storage.join(destination, QUARANTINE_DIR))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from analyzer.errors import ConfigError
+from analyzer.common.errors import ConfigError
 
 log = logging.getLogger("monitor_analyzer.schedule")
 

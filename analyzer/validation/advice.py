@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from analyzer.baseline import Baseline
-from analyzer.formats import CSV, DatasetFormat
-from analyzer.ledger import Ledger
+from analyzer.baseline.baseline import Baseline
+from analyzer.config.formats import CSV, DatasetFormat
+from analyzer.config.window import TimeWindow
+from analyzer.files.sources import UTF8_BOM
 from analyzer.profile.column import ColumnState
 from analyzer.readers.capture_reader import OUTPUT_PARTS
 from analyzer.readers.header_like import HeaderLike, check_head
+from analyzer.readers.ledger import Ledger
 from analyzer.readers.records import HANDLER_RAISED, HANDLER_RETURNED
-from analyzer.skip_policy import percent
-from analyzer.sources import UTF8_BOM
+from analyzer.readers.skip_policy import percent
 from analyzer.validation.alignment import (
     MIN_GAIN,
     MIN_PLACEMENT_MATCH,
@@ -23,7 +24,6 @@ from analyzer.validation.alignment import (
 from analyzer.validation.capture_scan import CaptureScan
 from analyzer.validation.encodings import Detected
 from analyzer.validation.findings import ERROR, INFO, WARNING, ValidationReport
-from analyzer.window import TimeWindow
 
 NO_FILES = (
     "point --dataset (dataset_source) at the directory the data is in; files starting with . or _ are ignored"

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analyzer.baseline import Baseline, FeatureBaseline
-from analyzer.checks import type_match_ratio
-from analyzer.drift import categorical_linf, numeric_linf
+from analyzer.baseline.baseline import Baseline, FeatureBaseline
+from analyzer.check.checks import type_match_ratio
+from analyzer.check.drift import categorical_linf, numeric_linf
 from analyzer.profile.column import ColumnState
 from analyzer.profile.datatypes import InferredType, determine_type
 

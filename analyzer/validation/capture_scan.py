@@ -9,10 +9,10 @@ import binascii
 import json
 from collections import Counter
 
-from analyzer.capture import SHADOW_INVOCATION
-from analyzer.errors import ConfigError
+from analyzer.common.errors import ConfigError
+from analyzer.config.window import parse_time
+from analyzer.readers.capture import SHADOW_INVOCATION
 from analyzer.validation.findings import CaptureInfo, PartInfo
-from analyzer.window import parse_time
 
 
 def content_type(value) -> str:

@@ -9,23 +9,23 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from analyzer.baseline import Baseline, load_baseline
-from analyzer.errors import AnalyzerError
-from analyzer.formats import PARQUET, DatasetFormat
-from analyzer.ledger import Ledger
-from analyzer.listing import WARN_EACH, list_dataset, log_listing
+from analyzer.baseline.baseline import Baseline, load_baseline
+from analyzer.common.errors import AnalyzerError
+from analyzer.config.formats import PARQUET, DatasetFormat
+from analyzer.config.scripts import load_preprocessor
+from analyzer.config.window import TimeWindow
+from analyzer.files.listing import WARN_EACH, list_dataset, log_listing
+from analyzer.files.sources import Split, line_count
 from analyzer.profile.column import ProfileSettings
 from analyzer.profile.dataset import DatasetProfile
-from analyzer.profile_job import fold_split, make_read_plan
-from analyzer.scripts import load_preprocessor
-from analyzer.sources import Split, line_count
-from analyzer.statistics import build_statistics
+from analyzer.profile.engine import fold_split, make_read_plan
+from analyzer.profile.statistics import build_statistics
+from analyzer.readers.ledger import Ledger
 from analyzer.validation import advice
 from analyzer.validation.capture_scan import CaptureScan
 from analyzer.validation.encodings import detect
 from analyzer.validation.findings import ERROR, WARNING, ColumnInfo, FileInfo, Records, ValidationReport
 from analyzer.validation.sample import FileSample, choose_files, sample_file
-from analyzer.window import TimeWindow
 
 DEFAULT_SAMPLE_MB = 16.0
 

@@ -12,7 +12,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from analyzer.sources import Split, is_compressed
+from analyzer.files.sources import Split, is_compressed
 
 MIN_FILE_BYTES = 64 * 1024  # below this a file's sample says little; past the budget fewer files are read
 

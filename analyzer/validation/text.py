@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from analyzer.log_text import printable
+from analyzer.common.log_text import printable
 from analyzer.validation.findings import ValidationReport
 
 WIDTH = 110
