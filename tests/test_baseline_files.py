@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.baseline.baseline import ROBUST, SIMPLE, BaselineError, MonitoringConfig, load_baseline
+from analyzer.baseline.baseline import BaselineError, MonitoringConfig, load_baseline
 from analyzer.common.errors import ConfigError
+from analyzer.config.drift_names import CHI_SQUARED, LINFINITY, ROBUST, SIMPLE
 from analyzer.config.formats import DatasetFormat
-from analyzer.suggest.suggest import CHI_SQUARED, LINFINITY
 
 GOLDEN_NAMES = [f"_c{i}" for i in range(6)]
 

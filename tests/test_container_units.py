@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from analyzer.cli import entrypoint
 from analyzer.common.errors import ConfigError
 from analyzer.files import storage
 from analyzer.files.ownership import hand_over
@@ -587,7 +588,7 @@ def in_process(monkeypatch, tmp_path):
 def test_run_local_job_in_process(tmp_path, in_process):
     request = baseline_request(tmp_path, '{"csv": {"header": true, "output_columns_position": "START"}}')
     job_dir = tmp_path / "job"
-    result = local_job.run_local_job(request, job_dir, docker=False)
+    result = local_job.run_local_job(request, job_dir, docker=False, entrypoint=entrypoint.main)
     assert result.exit_code == 0, result.message
     assert result.message.startswith("Completed")
     assert result.job_dir == job_dir
@@ -613,7 +614,7 @@ def test_run_local_job_in_process(tmp_path, in_process):
 
 def test_run_local_job_in_process_failure_publishes_nothing(tmp_path, in_process):
     request = baseline_request(tmp_path, '{"avro": {}}')
-    result = local_job.run_local_job(request, tmp_path / "job", docker=False)
+    result = local_job.run_local_job(request, tmp_path / "job", docker=False, entrypoint=entrypoint.main)
     assert result.exit_code == 255
     assert result.message and not result.message.startswith("Completed")
     assert result.outputs == []

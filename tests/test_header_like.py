@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from analyzer.cli import entrypoint
 from analyzer.config.formats import DatasetFormat, parse_dataset_format
 from analyzer.files.sources import read_head
 from analyzer.readers import header_like
@@ -249,7 +250,7 @@ def test_container_run_logs_it(golden, tmp_path):
 def test_local_job_in_process_logs_it(tmp_path, in_process, caplog):  # noqa: F811 - the fixture
     request = baseline_request(tmp_path, '{"csv": {"header": false}}')
     with caplog.at_level(logging.WARNING):
-        result = local_job.run_local_job(request, tmp_path / "job", docker=False)
+        result = local_job.run_local_job(request, tmp_path / "job", docker=False, entrypoint=entrypoint.main)
     assert result.exit_code == 0, result.message
     (message,) = warnings_in(caplog)
     staged = tmp_path / "job" / "processing" / "input" / "baseline_dataset_input" / "part.csv"

@@ -19,10 +19,10 @@ import pytest
 
 from analyzer.config.contract import JobConfig
 from analyzer.config.formats import MERGE, DatasetFormat
+from analyzer.config.output_names import MERGE_SUMMARY_FILE as SUMMARY_FILE
 from analyzer.config.window import TimeWindow
-from analyzer.jobs import merge
 from analyzer.jobs.job import run_job
-from analyzer.jobs.merge import SUMMARY_FILE, run_merge
+from analyzer.jobs.merge import run_merge
 from tests.helpers_capture import capture_file, capture_record, event_id, iso, write_lines
 from tests.test_entrypoint import FAILURE_EXIT, describe, message, run_cli, under, write_job_config
 
@@ -334,7 +334,7 @@ def test_spark_merge_equals_local(spark, tmp_path, monkeypatch):
     local_summary, local_ledger = run_merge(ds.capture, ds.ground_truth, tmp_path / "local", engine="local")
     # Several Spark tasks, so the matched-label bitmaps of different tasks are combined.
     total = sum(p.stat().st_size for p in ds.capture.rglob("*.jsonl"))
-    monkeypatch.setattr(merge, "TASK_BYTES", total // 4)
+    monkeypatch.setenv("MONITOR_ANALYZER_TASK_BYTES", str(total // 4))
     spark_summary, spark_ledger = run_merge(
         ds.capture, ds.ground_truth, tmp_path / "spark", spark=spark, engine="spark"
     )
@@ -353,7 +353,7 @@ def test_files_merged_in_several_splits_equal_whole_files(tmp_path, monkeypatch)
     ds = build(tmp_path / "capture", tmp_path / "groundtruth", 2_000, seed=12, files_per_hour=2)
     whole, whole_ledger = run_merge(ds.capture, ds.ground_truth, tmp_path / "whole", engine="local")
     monkeypatch.setenv("MONITOR_ANALYZER_SPLIT_BYTES", "20000")  # about 15 splits per file
-    monkeypatch.setattr(merge, "TASK_BYTES", 50_000)
+    monkeypatch.setenv("MONITOR_ANALYZER_TASK_BYTES", "50000")
     split, split_ledger = run_merge(ds.capture, ds.ground_truth, tmp_path / "split", engine="local")
     assert output_files(tmp_path / "split") == output_files(tmp_path / "whole")
     assert not [p for p in (tmp_path / "split").rglob("*") if p.name.startswith((".", "_"))]

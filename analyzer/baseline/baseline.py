@@ -9,38 +9,32 @@ the file and the key at fault.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from analyzer.baseline.drift_keys import parse_feature_drift, parse_global_drift
+from analyzer.baseline.json_reader import BaselineError, JsonReader, load_json
 from analyzer.baseline.kind import DQ_CONSTRAINTS, DQ_STATISTICS, classify, expect_kind
 from analyzer.baseline.overrides import feature_switches
-from analyzer.common.errors import ConfigError
+from analyzer.config import defaults
+from analyzer.config.drift_names import COMPARISON_METHODS, find_name
 from analyzer.profile.kll import DEFAULT_SHRINKING_FACTOR, DEFAULT_SKETCH_SIZE, KLLSketch
-from analyzer.suggest.suggest import LINFINITY
 
-SIMPLE, ROBUST = "Simple", "Robust"
 CUSTOM_CONSTRAINTS_KEY = "custom_constraints"  # analyzer/custom/reports.py: custom metrics' own checks
-_COMPARISON_METHODS = {"simple": SIMPLE, "linf_simple": SIMPLE, "robust": ROBUST, "linf_robust": ROBUST}
-
-
-class BaselineError(ConfigError):
-    """A baseline file is missing, not JSON, or has a malformed key."""
 
 
 @dataclass(frozen=True)
 class MonitoringConfig:
     evaluate_constraints: bool = True
     emit_metrics: bool = True
-    datatype_check_threshold: float = 1.0
-    domain_content_threshold: float = 1.0
+    datatype_check_threshold: float = defaults.DATATYPE_CHECK_THRESHOLD
+    domain_content_threshold: float = defaults.DOMAIN_CONTENT_THRESHOLD
     perform_comparison: bool = True
-    comparison_threshold: float = 0.1
-    comparison_method: str = ROBUST
-    categorical_comparison_threshold: float = 0.1
-    categorical_drift_method: str = LINFINITY
+    comparison_threshold: float = defaults.COMPARISON_THRESHOLD
+    comparison_method: str = defaults.COMPARISON_METHOD
+    categorical_comparison_threshold: float = defaults.CATEGORICAL_COMPARISON_THRESHOLD
+    categorical_drift_method: str = defaults.CATEGORICAL_DRIFT_METHOD
     numerical_drift_method: str | None = None  # None: comparison_method (analyzer/check/drift/selection.py)
 
 
@@ -78,68 +72,14 @@ class Baseline:
         return [f.name for f in self.features]
 
 
-def load_json(path: Path, what: str) -> dict:
-    if not path.is_file():
-        raise BaselineError(f"Baseline {what} file {path} does not exist")
-    try:
-        # utf-8-sig: a hand-edited file saved by a Windows editor starts with a byte order mark.
-        document = json.loads(path.read_text(encoding="utf-8-sig"))
-    except RecursionError:
-        raise BaselineError(f"Baseline {what} file {path} is nested too deeply to parse") from None
-    except json.JSONDecodeError as e:
-        raise BaselineError(
-            f"Baseline {what} file {path} is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}"
-        ) from e
-    except UnicodeDecodeError as e:
-        raise BaselineError(f"Baseline {what} file {path} is not UTF-8") from e
-    if not isinstance(document, dict):
-        raise BaselineError(f"Baseline {what} file {path} must hold a JSON object")
-    return document
-
-
-class JsonReader:
-    """Typed access to a JSON document that names the file and key path in every error."""
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def fail(self, key: str, problem: str) -> BaselineError:
-        return BaselineError(f"{self.path}: '{key}' {problem}")
-
-    def number(self, value: Any, key: str) -> float:
-        if isinstance(value, bool) or value is None:
-            raise self.fail(key, f"must be a number, got {json.dumps(value)}")
-        try:
-            number = float(value)  # also "1e-1" and other numbers written as strings
-        except (TypeError, ValueError):
-            raise self.fail(key, f"must be a number, got {json.dumps(value)}") from None
-        if not math.isfinite(number):  # a NaN threshold would silently never fire
-            raise self.fail(key, f"must be a finite number, got {json.dumps(value)}")
-        return number
-
-    def switch(self, value: Any, key: str) -> bool:
-        text = str(value).strip().lower()
-        if text in ("enabled", "true"):
-            return True
-        if text in ("disabled", "false"):
-            return False
-        raise self.fail(key, f'must be "Enabled" or "Disabled", got {json.dumps(value)}')
-
-    def obj(self, value: Any, key: str) -> dict:
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            raise self.fail(key, "must be a JSON object")
-        return value
-
-
 def parse_monitoring_config(document: dict, reader: JsonReader) -> MonitoringConfig:
     mc = reader.obj(document.get("monitoring_config"), "monitoring_config")
     dc = reader.obj(mc.get("distribution_constraints"), "monitoring_config.distribution_constraints")
     defaults = MonitoringConfig()
     prefix = "monitoring_config.distribution_constraints"
     method_text = dc.get("comparison_method", defaults.comparison_method)
-    method = _COMPARISON_METHODS.get(str(method_text).strip().lower())
+    found = find_name(method_text)
+    method = found.name if found is not None and found.name in COMPARISON_METHODS else None
     if method is None:
         raise reader.fail(
             f"{prefix}.comparison_method", f"must be Simple or Robust, got {json.dumps(method_text)}"

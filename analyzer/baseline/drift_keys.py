@@ -15,14 +15,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from analyzer.check.drift.registry import CATEGORICAL, NUMERIC, find_method, get_method, method_names
-from analyzer.check.drift.selection import feature_kind
-from analyzer.common.errors import ConfigError
-
-if TYPE_CHECKING:
-    from analyzer.baseline.baseline import JsonReader
+from analyzer.baseline.json_reader import JsonReader
+from analyzer.config.drift_names import (
+    CATEGORICAL,
+    LINFINITY,
+    NUMERIC,
+    feature_kind,
+    find_name,
+    method_names,
+    name_of,
+)
 
 FEATURE_DRIFT_KEYS = ("method", "threshold")
 
@@ -41,11 +45,11 @@ class GlobalDrift:
         # ChiSquared take only a threshold the file gives, else their own.
         if "comparison_threshold" in dc:
             return comparison_threshold
-        return get_method(self.categorical_drift_method).default_threshold
+        return name_of(self.categorical_drift_method).default_threshold
 
 
 def method_name(value: Any, kind: str | None, key: str, reader: JsonReader) -> str:
-    method = find_method(value, kind) if isinstance(value, str) else None
+    method = find_name(value, kind) if isinstance(value, str) else None
     if method is None:
         raise reader.fail(key, f"must be one of {', '.join(method_names(kind))}, got {json.dumps(value)}")
     return method.name
@@ -56,16 +60,16 @@ def parse_global_drift(dc: dict, prefix: str, comparison_method: str, reader: Js
     if numerical is not None:
         numerical = method_name(numerical, NUMERIC, f"{prefix}.numerical_drift_method", reader)
     categorical = method_name(
-        dc.get("categorical_drift_method", "LInfinity"),
+        dc.get("categorical_drift_method", LINFINITY),
         CATEGORICAL,
         f"{prefix}.categorical_drift_method",
         reader,
     )
-    categorical_method = get_method(categorical)
+    categorical_method = name_of(categorical)
     return GlobalDrift(
         numerical_drift_method=numerical,
         categorical_drift_method=categorical,
-        comparison_threshold_default=get_method(numerical or comparison_method).default_threshold,
+        comparison_threshold_default=name_of(numerical or comparison_method).default_threshold,
         categorical_threshold_default=None
         if categorical_method.prebuilt
         else categorical_method.default_threshold,
@@ -90,16 +94,3 @@ def parse_feature_drift(feature: dict, key: str, reader: JsonReader) -> tuple[st
     if threshold is not None:
         threshold = reader.number(threshold, f"{key}.drift.threshold")
     return method, threshold
-
-
-def drift_method_from_env(env: dict[str, str], key: str) -> str | None:
-    """The environment keys categorical_drift_method / numerical_drift_method (the SDK sends only
-    LInfinity or ChiSquared for the first; the container takes every name of the kind)."""
-    value = (env.get(key) or "").strip()
-    if not value:
-        return None
-    kind = NUMERIC if key == "numerical_drift_method" else CATEGORICAL
-    method = find_method(value, kind)
-    if method is None:
-        raise ConfigError(f"{key} must be one of {', '.join(method_names(kind))}, got {value!r}")
-    return method.name

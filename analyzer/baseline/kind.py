@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analyzer.common.errors import ConfigError
-from analyzer.quality.spec import CONSTRAINTS_KEY, METRICS_KEY
+from analyzer.config.problem_types import CONSTRAINTS_KEY, METRICS_KEY
 
 DATA_QUALITY, MODEL_QUALITY = "data-quality", "model-quality"
 STATISTICS, CONSTRAINTS = "statistics", "constraints"

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from analyzer.baseline.baseline import JsonReader
+from analyzer.baseline.json_reader import JsonReader
 
 log = logging.getLogger("monitor_analyzer.baseline")
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from analyzer.baseline.baseline import Baseline, FeatureConstraints
 from analyzer.check.drift import NUMERIC, DriftRule, drift_rule
-from analyzer.files.writers import java_double
+from analyzer.common.number_text import java_double
 from analyzer.profile.column import ColumnState
 from analyzer.profile.dataset import DatasetProfile
 from analyzer.profile.datatypes import BOOLEAN, FRACTIONAL, INTEGRAL, STRING, InferredType, determine_type

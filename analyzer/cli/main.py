@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from pathlib import Path
@@ -22,23 +23,14 @@ from analyzer.cli.support import (
     with_time_window,
 )
 from analyzer.common.errors import AnalyzerError, ConfigError
-from analyzer.config import contract
+from analyzer.common.logs import setup_logging
+from analyzer.config import contract, defaults
 from analyzer.config.formats import MERGE, DatasetFormat
 from analyzer.files.writers import write_message
 from analyzer.runtime.children import end_children
 from analyzer.runtime.stop import STOPPED_EXIT, STOPPED_MESSAGE, JobStopped, received, stop_on_sigterm
 
 log = logging.getLogger("monitor_analyzer")
-
-
-def setup_logging(verbose: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s - %(message)s",
-        stream=sys.stderr,
-    )
-    for noisy in ("py4j", "pyspark", "botocore", "urllib3"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def finish(run, message_file: Path | None) -> None:
@@ -252,7 +244,7 @@ def run_from_flags(options: dict, **config) -> None:
 @click.option(
     "--categorical-drift-method",
     type=click.Choice(method_names(CATEGORICAL), case_sensitive=False),
-    default="LInfinity",
+    default=defaults.CATEGORICAL_DRIFT_METHOD,
     show_default=True,
 )
 @click.option(
@@ -334,8 +326,7 @@ def monitor(
         end_time=end_time,
         exclude_features=tuple(x.strip() for x in exclude_features.split(",") if x.strip()),
         publish_cloudwatch_metrics=publish_cloudwatch,
-        cloudwatch_metrics_directory=cloudwatch_dir
-        or contract.opt_ml() / "output" / "metrics" / "cloudwatch",
+        cloudwatch_metrics_directory=cloudwatch_dir or contract.default_cloudwatch_directory(),
         endpoint_name=endpoint_name,
         schedule_name=schedule_name,
     )
@@ -407,12 +398,14 @@ def local_job(request, image, no_docker, job_dir) -> None:
     """
     import tempfile
 
+    from analyzer.runtime import container
     from analyzer.runtime.local_job import load_request, run_local_job
 
     document = load_request(request)
     job_dir = job_dir or Path(tempfile.mkdtemp(prefix="monitor-analyzer-job-"))
     try:
-        result = run_local_job(document, job_dir, docker=not no_docker, image=image)
+        entrypoint = functools.partial(container.run, commands=main)  # the container's, in this process
+        result = run_local_job(document, job_dir, docker=not no_docker, image=image, entrypoint=entrypoint)
     except AnalyzerError as e:
         fail(e)
     click.echo(f"job directory: {result.job_dir}")

@@ -14,19 +14,19 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from analyzer.baseline.drift_keys import drift_method_from_env
 from analyzer.common.errors import ConfigError
+from analyzer.config.drift_names import LINFINITY, drift_method_from_env
 from analyzer.config.formats import MERGE, DatasetFormat, parse_dataset_format
 from analyzer.config.key_spelling import check_key_spelling, is_process_variable
+from analyzer.config.problem_types import DEFAULT_SEED, DEFAULT_THRESHOLD, problem_type_of, threshold_of
 from analyzer.config.segments import NO_SPLIT, split_by_of
 from analyzer.config.settings import ENV_KEYS as SETTINGS_KEYS
 from analyzer.config.settings import explicit_from_env
-from analyzer.quality.spec import DEFAULT_SEED, DEFAULT_THRESHOLD, problem_type_of, threshold_of
-from analyzer.suggest.suggest import LINFINITY
 
 log = logging.getLogger("monitor_analyzer.contract")
 
 DEFAULT_OPT_ML = "/opt/ml"
+DATA_QUALITY, MODEL_QUALITY = "DATA_QUALITY", "MODEL_QUALITY"  # analysis_type
 REQUIRED_KEYS = ("dataset_source", "dataset_format", "output_path")
 DEFAULT_MAX_SKIPPED_FRACTION = 0.01
 
@@ -50,6 +50,11 @@ ANALYZER_KEYS = frozenset(
 
 def opt_ml() -> Path:
     return Path(os.environ.get("OPT_ML") or DEFAULT_OPT_ML)
+
+
+def default_cloudwatch_directory() -> Path:
+    """Where metric records go unless the job names a directory (the prebuilt analyzer's path)."""
+    return opt_ml() / "output" / "metrics" / "cloudwatch"
 
 
 def rebase(path: str | None) -> Path | None:
@@ -126,7 +131,7 @@ class JobConfig:
     post_analytics_processor_script: Path | None = None
     categorical_drift_method: str = LINFINITY
     numerical_drift_method: str | None = None
-    analysis_type: str = "DATA_QUALITY"
+    analysis_type: str = DATA_QUALITY
     start_time: str | None = None
     end_time: str | None = None
     metric_time: str | None = None
@@ -192,16 +197,14 @@ def job_config_from_env(env: dict[str, str]) -> JobConfig:
         post_analytics_processor_script=rebase(env.get("post_analytics_processor_script")),
         categorical_drift_method=drift_method,
         numerical_drift_method=drift_method_from_env(env, "numerical_drift_method"),
-        analysis_type=(env.get("analysis_type") or "DATA_QUALITY").upper(),
+        analysis_type=(env.get("analysis_type") or DATA_QUALITY).upper(),
         start_time=env.get("start_time") or None,
         end_time=env.get("end_time") or None,
         metric_time=env.get("metric_time") or None,
         endpoint_name=env.get("sagemaker_endpoint_name") or None,
         schedule_name=env.get("sagemaker_monitoring_schedule_name") or None,
         exclude_features=exclude,
-        cloudwatch_metrics_directory=rebase(cw_dir)
-        if cw_dir
-        else opt_ml() / "output" / "metrics" / "cloudwatch",
+        cloudwatch_metrics_directory=rebase(cw_dir) if cw_dir else default_cloudwatch_directory(),
         problem_type=problem_type_of(env.get("problem_type")),
         inference_attribute=env.get("inference_attribute") or None,
         probability_attribute=env.get("probability_attribute") or None,

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields, replace
+from functools import cached_property
+
+import pyarrow as pa
 
 from analyzer.common.errors import ConfigError
-from analyzer.profile.column import ProfileSettings
-from analyzer.profile.kll import DEFAULT_SHRINKING_FACTOR, DEFAULT_SKETCH_SIZE
-from analyzer.suggest.suggest import SuggestSettings
+from analyzer.config import defaults
 
 
 @dataclass(frozen=True)
@@ -85,22 +86,50 @@ THRESHOLDS = tuple(k.name for k in KNOBS if not k.recorded)
 
 
 @dataclass(frozen=True)
+class ProfileSettings:
+    """Knobs of the profile (the profile stage's view of AnalyzerSettings)."""
+
+    kll_sketch_size: int = defaults.KLL_SKETCH_SIZE
+    kll_shrinking_factor: float = defaults.KLL_SHRINKING_FACTOR
+    histogram_max_values: int = defaults.CATEGORICAL_CARDINALITY_LIMIT
+    top_k: int = defaults.CATEGORICAL_TOP_K
+    histogram_buckets: int = defaults.HISTOGRAM_BUCKETS
+    max_value_length: int = defaults.MAX_VALUE_LENGTH  # keys cut past it (profile/long_values.py)
+    max_columns: int = defaults.MAX_COLUMNS
+    # Baseline domains of String features (monitoring runs): in-domain values are counted exactly,
+    # whatever the column's cardinality.
+    domains: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @cached_property
+    def domain_values(self) -> dict[str, pa.Array]:
+        return {name: pa.array(list(values), type=pa.string()) for name, values in self.domains}
+
+
+@dataclass(frozen=True)
+class SuggestSettings:
+    categorical_drift_method: str = defaults.CATEGORICAL_DRIFT_METHOD
+    numerical_drift_method: str | None = None  # None: comparison_method Robust, as the prebuilt analyzer
+    domain_max_values: int = defaults.DOMAIN_MAX_VALUES
+    domain_max_unique_ratio: float = defaults.DOMAIN_MAX_UNIQUE_RATIO
+
+
+@dataclass(frozen=True)
 class AnalyzerSettings:
     """Defaults are the prebuilt analyzer's values (categorical_top_k: ours, it has no top-k)."""
 
-    kll_sketch_size: int = DEFAULT_SKETCH_SIZE
-    kll_shrinking_factor: float = DEFAULT_SHRINKING_FACTOR
-    histogram_buckets: int = 10
-    categorical_cardinality_limit: int = 1000
-    categorical_top_k: int = 100
-    max_value_length: int = 1024
-    max_columns: int = 20_000
-    domain_max_values: int = 120
-    domain_max_unique_ratio: float = 0.1
-    datatype_check_threshold: float = 1.0
-    domain_content_threshold: float = 1.0
-    comparison_threshold: float = 0.1
-    categorical_comparison_threshold: float = 0.1
+    kll_sketch_size: int = defaults.KLL_SKETCH_SIZE
+    kll_shrinking_factor: float = defaults.KLL_SHRINKING_FACTOR
+    histogram_buckets: int = defaults.HISTOGRAM_BUCKETS
+    categorical_cardinality_limit: int = defaults.CATEGORICAL_CARDINALITY_LIMIT
+    categorical_top_k: int = defaults.CATEGORICAL_TOP_K
+    max_value_length: int = defaults.MAX_VALUE_LENGTH
+    max_columns: int = defaults.MAX_COLUMNS
+    domain_max_values: int = defaults.DOMAIN_MAX_VALUES
+    domain_max_unique_ratio: float = defaults.DOMAIN_MAX_UNIQUE_RATIO
+    datatype_check_threshold: float = defaults.DATATYPE_CHECK_THRESHOLD
+    domain_content_threshold: float = defaults.DOMAIN_CONTENT_THRESHOLD
+    comparison_threshold: float = defaults.COMPARISON_THRESHOLD
+    categorical_comparison_threshold: float = defaults.CATEGORICAL_COMPARISON_THRESHOLD
 
     def profile_settings(self, base: ProfileSettings | None = None) -> ProfileSettings:
         return replace(

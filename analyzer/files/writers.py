@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import glob
 import json
-import math
 import os
 import tempfile
 from collections.abc import Callable
@@ -14,29 +13,9 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from analyzer.common.errors import OutputError
+from analyzer.common.number_text import java_double
 
 MESSAGE_LIMIT = 1024  # SageMaker keeps the first 1 KB of /opt/ml/output/message
-
-
-def java_double(x: float) -> str:
-    """Java's Double.toString: plain between 1e-3 and 1e7, else d.dddE±n; NaN as Jackson quotes it."""
-    if math.isnan(x):
-        return '"NaN"'
-    if math.isinf(x):
-        return '"Infinity"' if x > 0 else '"-Infinity"'
-    if x == 0 or 1e-3 <= abs(x) < 1e7:
-        text = repr(float(x))
-        return text if "e" not in text else java_double_sci(x)
-    return java_double_sci(x)
-
-
-def java_double_sci(x: float) -> str:
-    mantissa, exponent = np.format_float_scientific(x, unique=True, trim="0").split("e")
-    if mantissa.endswith("."):
-        mantissa += "0"
-    elif "." not in mantissa:
-        mantissa += ".0"
-    return f"{mantissa}E{int(exponent)}"
 
 
 def to_json(value: Any, level: int = 0) -> str:

@@ -13,20 +13,20 @@ from pathlib import Path
 from analyzer.baseline.baseline import Baseline, load_baseline
 from analyzer.baseline.settings_record import override_thresholds, record_settings, resolve_settings
 from analyzer.check.checks import run_checks
-from analyzer.common.errors import ConfigError
+from analyzer.common.errors import ConfigError, InputError
 from analyzer.config.contract import JobConfig
+from analyzer.config.output_names import CONSTRAINTS_FILE, STATISTICS_FILE, VIOLATIONS_FILE
 from analyzer.config.settings import AnalyzerSettings
+from analyzer.config.window import TimeWindow
 from analyzer.custom import hooks as custom
 from analyzer.profile.column import ProfileSettings
 from analyzer.profile.dataset import DatasetProfile
+from analyzer.profile.engine import run_profile
 from analyzer.profile.statistics import build_statistics
+from analyzer.readers.skip_policy import apply_skip_policy
 from analyzer.report.cloudwatch import build_metrics, metric_timestamp
 from analyzer.report.cloudwatch_limits import publishable
 from analyzer.suggest.suggest import SuggestSettings, suggest_constraints
-
-STATISTICS_FILE = "statistics.json"
-CONSTRAINTS_FILE = "constraints.json"
-VIOLATIONS_FILE = "constraint_violations.json"
 
 
 @dataclass(frozen=True)
@@ -113,3 +113,33 @@ def analyze_dataset(
         metrics += custom.metrics(config, baseline, custom_results, timestamp, dims)
         metrics = publishable(metrics)
     return Analysis(statistics, constraints, documents, violations, metrics)
+
+
+def profile_dataset(
+    config: JobConfig, spark, engine: str, feature_names: tuple[str, ...], make_state, split=None
+):
+    """The one pass over dataset_source, under the skip policy; the profile (a segmented one with
+    ``split``) and the quarantine file, if any."""
+    window = TimeWindow.of(config.start_time, config.end_time)
+    preprocessor = str(config.record_preprocessor_script) if config.record_preprocessor_script else None
+    profile = run_profile(
+        spark,
+        config.dataset_source,
+        config.dataset_format,
+        preprocessor,
+        feature_names=feature_names,
+        window=window,
+        engine=engine,
+        make_state=make_state,
+        quarantine=config.quarantine,
+        split=split,
+    )
+    ledger = profile.ledger
+    quarantine = apply_skip_policy(config, ledger, profile.item_count)
+    if profile.item_count == 0:
+        where = f" in the window {window}" if window else ""
+        raise InputError(
+            f"No records to analyze{where} under {config.dataset_source}: read {ledger.records_read}, "
+            f"dropped {ledger.records_dropped}, skipped {ledger.records_skipped}"
+        )
+    return profile, quarantine

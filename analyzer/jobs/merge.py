@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 
 from analyzer.common.errors import ConfigError, InputError
 from analyzer.config.contract import JobConfig
+from analyzer.config.output_names import MERGE_SUMMARY_FILE
 from analyzer.config.window import TimeWindow, parse_time
 from analyzer.files.sources import (
     Split,
@@ -39,15 +40,15 @@ from analyzer.files.sources import (
     split_bytes_setting,
 )
 from analyzer.files.writers import write_atomic, write_atomic_with, write_json
-from analyzer.profile.engine import LOCAL_MAX_BYTES
+from analyzer.jobs.ending import finish
 from analyzer.readers.capture_columnar import Declined, inside_window, read_json_table
 from analyzer.readers.ledger import Ledger, Location
 from analyzer.readers.lines import decode, split_lines
-from analyzer.runtime.spark import get_context, progress
+from analyzer.runtime.spark import progress
+from analyzer.runtime.tasks import runs_here, spark_context, task_count
 
 log = logging.getLogger("monitor_analyzer.merge")
 
-SUMMARY_FILE = "_merge_summary.json"  # "_": the analyzer does not read it as data
 UNMATCHED = "no ground truth for its inferenceId/eventId"
 _IDS = pa.schema(
     [
@@ -67,9 +68,6 @@ _LABELS = pa.schema(
         ("eventMetadata", pa.struct([("eventId", pa.string())])),
     ]
 )
-
-
-TASK_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -429,11 +427,9 @@ def run_merge(
     splits = plan_splits(files, splittable=True, split_bytes=split_bytes_setting())
     total = sum(split.end - split.start for split in splits)
     groups = [
-        [(split, targets[split.path]) for split in group]
-        for group in group_splits(splits, max(-(-total // TASK_BYTES), 1))
+        [(split, targets[split.path]) for split in group] for group in group_splits(splits, task_count(total))
     ]
-    is_context = spark is not None and hasattr(spark, "statusTracker")
-    local = engine == "local" or (engine == "auto" and total <= LOCAL_MAX_BYTES and not is_context)
+    local = runs_here(spark, total, engine)
     log.info(
         "Merging %d capture file(s), %.1f MB, in %d task(s)%s",
         len(files),
@@ -444,13 +440,14 @@ def run_merge(
     if local:
         results = [merge_files(group, truth, window) for group in groups]
     else:
-        sc = spark if is_context else (spark() if callable(spark) else get_context())
-        shared = sc.broadcast(truth)
-        rdd = sc.parallelize(groups, len(groups)).map(
-            lambda group: pickle.dumps(merge_files(group, shared.value, window))
-        )
-        with progress(sc, "merge"):
-            results = [pickle.loads(r) for r in rdd.collect()]
+        # The context stays: the job that reads the merged files next runs on it.
+        with spark_context(spark, release_started=False) as sc:
+            shared = sc.broadcast(truth)
+            rdd = sc.parallelize(groups, len(groups)).map(
+                lambda group: pickle.dumps(merge_files(group, shared.value, window))
+            )
+            with progress(sc, "merge"):
+                results = [pickle.loads(r) for r in rdd.collect()]
     combined = results[0]
     for other in results[1:]:
         combined.merge(other)
@@ -475,8 +472,6 @@ def run_merge(
 
 
 def run_merge_job(config: JobConfig, spark=None, engine: str = "auto"):
-    from analyzer.jobs.job import JobResult
-
     started = time.monotonic()
     window = TimeWindow.of(config.start_time, config.end_time)
     summary, ledger = run_merge(
@@ -503,7 +498,8 @@ def run_merge_job(config: JobConfig, spark=None, engine: str = "auto"):
             f"{s.ground_truth_records} ground-truth record(s)); ground truth is joined on "
             "eventMetadata.inferenceId (else eventId) of the capture record"
         )
-    path = write_json(config.output_path / SUMMARY_FILE, s.to_dict())
+    path = write_json(config.output_path / MERGE_SUMMARY_FILE, s.to_dict())
     message = f"Completed: merged {s.merged} of {s.capture_records} capture records with ground truth."
-    seconds = time.monotonic() - started
-    return JobResult(s.to_dict(), {}, ledger, message, [path], seconds)
+    return finish(
+        started, None, statistics=s.to_dict(), constraints={}, ledger=ledger, outputs=[path], message=message
+    )

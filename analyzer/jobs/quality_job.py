@@ -18,16 +18,9 @@ from analyzer.baseline.kind import MQ_STATISTICS, expect_kind
 from analyzer.common.errors import ConfigError, InputError
 from analyzer.config.contract import JobConfig
 from analyzer.config.formats import CAPTURE, MERGE
+from analyzer.config.output_names import CONSTRAINTS_FILE, STATISTICS_FILE, VIOLATIONS_FILE
 from analyzer.config.window import TimeWindow
-from analyzer.jobs.job import (
-    COMPLETED,
-    CONSTRAINTS_FILE,
-    STATISTICS_FILE,
-    VIOLATIONS_FILE,
-    JobResult,
-    completion_message,
-    write_reports,
-)
+from analyzer.jobs.ending import JobResult, finish, write_reports
 from analyzer.profile.engine import run_profile
 from analyzer.profile.statistics import dataset_section
 from analyzer.quality import constraints as quality_constraints
@@ -120,18 +113,21 @@ def run_quality_job(
         (CONSTRAINTS_FILE, quality_constraints.suggest(spec.problem_type, values)),
     ]
     violations = cloudwatch = None
-    message = COMPLETED
     if baseline is not None:
         violations = quality_constraints.check(baseline, values)
         documents.append((VIOLATIONS_FILE, {"violations": violations}))
-        message = completion_message(len(violations))
         if config.publish_cloudwatch_metrics:
             cloudwatch = model_metrics(config, values)
     outputs = write_reports(config, documents, cloudwatch) + ([quarantine] if quarantine else [])
-    seconds = time.monotonic() - started
-    log.info("Model-quality analysis of %d examples finished in %.1f s", profile.item_count, seconds)
-    return JobResult(
-        statistics, documents[1][1], profile.ledger, message, outputs, seconds, violations, cloudwatch
+    return finish(
+        started,
+        f"Model-quality analysis of {profile.item_count} examples",
+        statistics=statistics,
+        constraints=documents[1][1],
+        ledger=profile.ledger,
+        outputs=outputs,
+        violations=violations,
+        metrics=cloudwatch,
     )
 
 

@@ -18,8 +18,15 @@ from pathlib import Path
 
 from analyzer.baseline.baseline import BaselineError
 from analyzer.common.errors import ConfigError
-from analyzer.config.contract import JobConfig, opt_ml
+from analyzer.config.contract import MODEL_QUALITY, JobConfig, default_cloudwatch_directory
 from analyzer.config.formats import CAPTURE, MERGE
+from analyzer.config.output_names import (
+    CONSTRAINTS_FILE,
+    REPORT_FILE,
+    SEGMENTS_FILE,
+    STATISTICS_FILE,
+    VIOLATIONS_FILE,
+)
 from analyzer.config.segments import (
     UNKNOWN,
     SplitSpec,
@@ -30,19 +37,8 @@ from analyzer.config.segments import (
 )
 from analyzer.custom import hooks as custom
 from analyzer.files.writers import remove_stale_temporaries, write_json
-from analyzer.jobs.analysis import DatasetSettings, analyze_dataset, resolve_dataset
-from analyzer.jobs.job import (
-    COMPLETED,
-    CONSTRAINTS_FILE,
-    MODEL_QUALITY,
-    REPORT_FILE,
-    STATISTICS_FILE,
-    VIOLATIONS_FILE,
-    JobResult,
-    completion_message,
-    profile_dataset,
-    write_reports,
-)
+from analyzer.jobs.analysis import DatasetSettings, analyze_dataset, profile_dataset, resolve_dataset
+from analyzer.jobs.ending import JobResult, finish, write_reports
 from analyzer.profile.column import ProfileSettings
 from analyzer.profile.segmented import SegmentBaseline, SegmentedProfile
 from analyzer.report.cloudwatch import dimensions, write_metrics
@@ -50,7 +46,6 @@ from analyzer.report.stale_segments import load_index, remove_stale_segments
 
 log = logging.getLogger("monitor_analyzer.job")
 
-SEGMENTS_FILE = "segments.json"
 # Status of a segment in segments.json.
 BASELINED, CHECKED, NO_BASELINE, NO_TRAFFIC = "baselined", "checked", "no_baseline", "no_traffic"
 
@@ -212,7 +207,7 @@ def run_segmented_job(
                 "status": NO_TRAFFIC,
             }
     if publish:
-        directory = config.cloudwatch_metrics_directory or opt_ml() / "output" / "metrics" / "cloudwatch"
+        directory = config.cloudwatch_metrics_directory or default_cloudwatch_directory()
         path = write_metrics(directory, metrics)
         log.info("Wrote %d CloudWatch metric records to %s", len(metrics), path)
     if quarantine:
@@ -222,18 +217,15 @@ def run_segmented_job(
     remove_stale_segments(config.output_path, index_file, produced)  # before the index that names them goes
     # Last: a segments.json names only folders that hold this run's complete reports.
     outputs.append(write_json(index_file, segments_document(config, spec, index, ledger)))
-    seconds = time.monotonic() - started
-    log.info("Analysis of %d segment(s) finished in %.1f s", len(profile.segments), seconds)
-    message = completion_message(len(violations)) if monitoring else COMPLETED
-    return JobResult(
-        statistics,
-        constraints,
-        ledger,
-        message,
-        outputs,
-        seconds,
-        violations if monitoring else None,
-        metrics if publish else None,
+    return finish(
+        started,
+        f"Analysis of {len(profile.segments)} segment(s)",
+        statistics=statistics,
+        constraints=constraints,
+        ledger=ledger,
+        outputs=outputs,
+        violations=violations if monitoring else None,
+        metrics=metrics if publish else None,
         segments=index,
     )
 

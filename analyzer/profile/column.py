@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analyzer.config.settings import ProfileSettings
 from analyzer.profile import hll
 from analyzer.profile.datatypes import (
     BOOLEAN,
@@ -25,32 +25,6 @@ from analyzer.profile.long_values import cut_long, is_cut
 from analyzer.profile.moments import MomentsState
 from analyzer.profile.topk import TopKSketch
 from analyzer.readers.arrow_memory import one_array
-
-
-@dataclass(frozen=True)
-class ProfileSettings:
-    """Knobs of the profile. Defaults are the prebuilt analyzer's."""
-
-    kll_sketch_size: int = 2048
-    kll_shrinking_factor: float = 0.64
-    # Exact value counts are kept up to this many distinct values (Deequ's MaximumAllowedDetailBins);
-    # past it the column's distinct count comes from HyperLogLog and no categorical histogram is kept.
-    histogram_max_values: int = 1000
-    # Past that limit a String column keeps this many most-frequent-value counters (0: none).
-    top_k: int = 100
-    # Equal-width buckets of the numeric distribution (fixed at 10 in the prebuilt analyzer).
-    histogram_buckets: int = 10
-    # Values kept as histogram or top-k keys are cut past this many characters (long_values.py).
-    max_value_length: int = 1024
-    # A dataset wider than this fails on its first batch instead of exhausting memory.
-    max_columns: int = 20_000
-    # Baseline domains of String features (monitoring runs): in-domain values are counted exactly,
-    # whatever the column's cardinality.
-    domains: tuple[tuple[str, tuple[str, ...]], ...] = ()
-
-    @cached_property
-    def domain_values(self) -> dict[str, pa.Array]:
-        return {name: pa.array(list(values), type=pa.string()) for name, values in self.domains}
 
 
 @dataclass

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from analyzer.common.errors import TooManyColumns
 from analyzer.profile.column import ColumnState, ProfileSettings
+from analyzer.profile.state import BatchState
 from analyzer.readers.batch import Batch
 from analyzer.readers.ledger import Ledger
-
-if TYPE_CHECKING:
-    from analyzer.custom.state import CustomMetrics
 
 
 @dataclass
@@ -21,7 +18,7 @@ class DatasetProfile:
     columns: dict[str, ColumnState] = field(default_factory=dict)
     ledger: Ledger = field(default_factory=Ledger)
     # The user's custom metric states (custom_metrics_script), folded in the same pass.
-    custom: CustomMetrics | None = None
+    custom: BatchState | None = None  # analyzer/custom/state.py
 
     def update(self, batch: Batch) -> None:
         self.check_width(batch)

@@ -12,8 +12,8 @@ from enum import StrEnum
 import pyarrow as pa
 import pyarrow.compute as pc
 
-FRACTIONAL_RE = r"^(-|\+)? ?\d+((\.\d+)|((?:\.\d+)?[Ee][-+]?\d+))$"
-INTEGRAL_RE = r"^(-|\+)? ?\d+$"
+from analyzer.common.number_text import FRACTIONAL_RE, INTEGRAL_RE
+
 BOOLEAN_RE = r"^(true|false)$"
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-import math
-import os
 import pickle
 from collections import Counter
 from collections.abc import Callable
@@ -35,12 +33,13 @@ from analyzer.files.sources import (
 from analyzer.profile.column import ProfileSettings
 from analyzer.profile.dataset import DatasetProfile
 from analyzer.profile.ordered_merge import OrderedMerge
+from analyzer.profile.state import ProfileState, SplitAware
 from analyzer.profile.task_states import fold_on_spark
 from analyzer.readers import ReadPlan, read_batches
 from analyzer.readers import header_like as header_check
 from analyzer.readers.arrow_memory import give_back, trim_heap, use_returning_pool
 from analyzer.readers.header_like import HeaderLike
-from analyzer.runtime.spark import active_context, get_context, release
+from analyzer.runtime.tasks import runs_here, spark_context, task_count
 
 log = logging.getLogger("monitor_analyzer.profile")
 
@@ -114,9 +113,8 @@ def header_names(fields: list[str | None]) -> list[str]:
     return [f"{n}{i}" if counts[n.lower()] > 1 else n for i, n in enumerate(names)]
 
 
-# A mergeable state over batches: ``update(batch)``, ``merge(later)``, a ``ledger``, and optionally
-# ``begin_split(split)`` (for per-split seeding). DatasetProfile is the data-quality one.
-StateFactory = Callable[[], object]
+# DatasetProfile is the data-quality one.
+StateFactory = Callable[[], ProfileState]
 
 
 def profile_task(splits: list[Split], plan: ReadPlan, make_state: StateFactory) -> bytes:
@@ -137,8 +135,8 @@ def profile_task(splits: list[Split], plan: ReadPlan, make_state: StateFactory) 
     return pickled
 
 
-def fold_split(state, split: Split, plan: ReadPlan, make_state: StateFactory) -> None:
-    if hasattr(state, "begin_split"):
+def fold_split(state: ProfileState, split: Split, plan: ReadPlan, make_state: StateFactory) -> None:
+    if isinstance(state, SplitAware):
         state.begin_split(split)
     for batch in read_batches(split, plan, state.ledger):
         give_back()  # what parsing the batch freed, before the profile allocates
@@ -173,14 +171,6 @@ def merge_in_order(indexed: list[tuple[int, bytes]]) -> bytes:
     for index, state in indexed:
         merger.add(index, state)
     return merger.result_bytes()
-
-
-# Inputs up to this size are profiled in this process when no Spark session is at hand: starting a JVM
-# costs more than reading them. Same tasks, same merge order, so the result is byte-identical.
-LOCAL_MAX_BYTES = int(os.environ.get("MONITOR_ANALYZER_LOCAL_MAX_BYTES", 256 * 1024 * 1024))
-# Bytes per task. Fixed, not derived from the cluster's cores, so that a laptop and a cluster cut the
-# data into the same tasks and merge the same sketches: identical statistics everywhere.
-TASK_BYTES = 32 * 1024 * 1024
 
 
 def run_profile(
@@ -218,12 +208,8 @@ def run_profile(
     )
     header_check.warn(header_like)
     total_bytes = sum(s.end - s.start for s in splits)
-    task_bytes = int(os.environ.get("MONITOR_ANALYZER_TASK_BYTES") or TASK_BYTES)
-    groups = group_splits(splits, tasks or max(math.ceil(total_bytes / task_bytes), 1))
-    spark = getattr(spark, "sparkContext", spark)  # a SparkSession works too
-    is_context = spark is not None and hasattr(spark, "statusTracker")
-    small = total_bytes <= LOCAL_MAX_BYTES and not os.environ.get("SPARK_MASTER")
-    local = engine == "local" or (engine == "auto" and not is_context and small)
+    groups = group_splits(splits, tasks or task_count(total_bytes))
+    local = runs_here(spark, total_bytes, engine)
     where = "in this process" if local else "of one Spark job"
     log.info(
         "Profiling %d file(s), %.1f MB, in %d task(s) %s", len(files), total_bytes / 1e6, len(groups), where
@@ -234,14 +220,8 @@ def run_profile(
             merger.add(i, profile_task(group, plan, make_state))
         result = merger.result()
     else:
-        started_here = not is_context and active_context() is None
-        if not is_context:
-            spark = spark() if callable(spark) else get_context()
-        try:
-            result = _run_on_spark(spark, groups, plan, make_state)
-        finally:
-            if started_here:  # this job's own JVM: the one pass is over, give its memory back
-                release(spark)
+        with spark_context(spark) as context:  # one started here is ended: the one pass is over
+            result = _run_on_spark(context, groups, plan, make_state)
     if isinstance(result, AnalyzerError):
         raise result
     return result

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-DEFAULT_SKETCH_SIZE = 2048
-DEFAULT_SHRINKING_FACTOR = 0.64
+from analyzer.config import defaults
+
+DEFAULT_SKETCH_SIZE = defaults.KLL_SKETCH_SIZE
+DEFAULT_SHRINKING_FACTOR = defaults.KLL_SHRINKING_FACTOR
 
 _EMPTY = np.empty(0, dtype=np.float64)
 

@@ -39,15 +39,6 @@ def cut_key(prefix: str, length: int, whole: memoryview | bytes, limit: int) -> 
     return prefix + MARKER.format(cut=length - limit, digest=digest)
 
 
-def value_bytes(values: pa.Array, index: int) -> memoryview:
-    """The UTF-8 bytes of one value where they lie in the array's data buffer (``as_buffer()``
-    copies them: 190 MB more for a 190 MB value)."""
-    kind = np.int64 if pa.types.is_large_string(values.type) else np.int32
-    offsets = np.frombuffer(values.buffers()[1], dtype=kind)
-    start, end = int(offsets[values.offset + index]), int(offsets[values.offset + index + 1])
-    return memoryview(values.buffers()[2])[start:end]
-
-
 def cut_long(values: pa.Array, limit: int) -> tuple[pa.Array, np.ndarray | None]:
     """``values`` (strings) with every one longer than ``limit`` characters replaced by its cut key,
     and the XXH64 hashes of the long values as they were, for the distinct count (None when there is
@@ -64,7 +55,7 @@ def cut_long(values: pa.Array, limit: int) -> tuple[pa.Array, np.ndarray | None]
         return values, None
     keys, hashes = [], np.empty(len(positions), dtype=np.uint64)
     for n, position in enumerate(positions.tolist()):
-        whole = value_bytes(values, position)
+        whole = xxh64.value_bytes(values, position)
         # At most 4 bytes a character: a character cut at the end of the slice lies past the limit.
         prefix = bytes(whole[: 4 * limit]).decode("utf-8", errors="ignore")[:limit]
         keys.append(cut_key(prefix, lengths[position].as_py(), whole, limit))

@@ -16,7 +16,7 @@ from pathlib import Path
 from analyzer.baseline.baseline import BaselineError, JsonReader, load_json
 from analyzer.baseline.kind import MQ_CONSTRAINTS, expect_kind
 from analyzer.common.errors import ConfigError
-from analyzer.files.writers import java_double
+from analyzer.common.number_text import java_double
 from analyzer.quality.spec import BINARY, CONSTRAINTS_KEY, MULTICLASS, REGRESSION
 
 log = logging.getLogger("monitor_analyzer")

@@ -34,8 +34,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from analyzer.common.log_text import printable
+from analyzer.common.number_text import FRACTIONAL_RE, INTEGRAL_RE
 from analyzer.config.formats import CSV, DatasetFormat
-from analyzer.profile.datatypes import FRACTIONAL_RE, INTEGRAL_RE
 
 log = logging.getLogger("monitor_analyzer.profile")
 

@@ -7,11 +7,9 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from analyzer.config.output_names import QUARANTINE_DIR, QUARANTINE_FILE
 from analyzer.files.writers import remove_stale_temporaries, write_atomic_with
 from analyzer.readers.ledger import Ledger
-
-QUARANTINE_DIR = "quarantine"
-QUARANTINE_FILE = "skipped.jsonl"
 
 
 def quarantine_path(output_path: Path) -> Path:

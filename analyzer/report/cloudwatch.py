@@ -7,11 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from analyzer.baseline.baseline import Baseline
+from analyzer.config.output_names import METRICS_FILE
 from analyzer.files.writers import write_atomic
 from analyzer.profile.dataset import DatasetProfile
 from analyzer.profile.datatypes import determine_type
-
-METRICS_FILE = "cloudwatch_metrics.jsonl"
 
 
 def dimensions(endpoint: str | None, schedule: str | None) -> list[dict]:

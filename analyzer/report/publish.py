@@ -30,6 +30,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
 from analyzer.common.errors import AnalyzerError, OutputError
+from analyzer.config.output_names import (
+    ANALYSIS_FILES,
+    MERGE_SUMMARY_FILE,
+    QUARANTINE_DIR,
+    QUARANTINE_FILE,
+    SEGMENTS_FILE,
+)
 from analyzer.files.output_lock import OutputLock, lock_output
 from analyzer.files.writers import remove_stale_temporaries, write_atomic
 from analyzer.runtime import stop
@@ -52,16 +59,9 @@ JOURNAL_NAME = ".monitor-analyzer-publish.json"
 # What a run writes at the top of its output (a split run also its segment folders, which
 # segments.json lists). Files of these names from an earlier run are part of its set and are removed
 # when this run's set does not have them; any other file in the output is the user's and stays.
-REPORT_FILES = (
-    "statistics.json",
-    "constraints.json",
-    "constraint_violations.json",
-    "report.html",
-    "segments.json",
-    "quarantine/skipped.jsonl",
-    "_merge_summary.json",
-)
-SEGMENT_FILES = REPORT_FILES[:4] + ("quarantine/skipped.jsonl",)
+QUARANTINED = f"{QUARANTINE_DIR}/{QUARANTINE_FILE}"
+REPORT_FILES = (*ANALYSIS_FILES, SEGMENTS_FILE, QUARANTINED, MERGE_SUMMARY_FILE)
+SEGMENT_FILES = (*ANALYSIS_FILES, QUARANTINED)
 
 
 @dataclass
@@ -95,7 +95,7 @@ def previous_set(output: Path) -> list[str]:
     from analyzer.report.stale_segments import listed_directories
 
     names = list(REPORT_FILES)
-    for folder in listed_directories(output / "segments.json"):
+    for folder in listed_directories(output / SEGMENTS_FILE):
         if (output / folder).is_dir() and not (output / folder).is_symlink():
             names += [f"{folder}/{name}" for name in SEGMENT_FILES]
     return [n for n in names if _real_parents(output, n) and os.path.lexists(output / n)]

@@ -12,14 +12,13 @@ import json
 import logging
 from pathlib import Path
 
+from analyzer.config.output_names import ANALYSIS_FILES, QUARANTINE_DIR, QUARANTINE_FILE
 from analyzer.config.segments import directory_name, is_shortened, segment_name
 from analyzer.files.writers import remove_stale_temporaries
-from analyzer.jobs.job import CONSTRAINTS_FILE, REPORT_FILE, STATISTICS_FILE, VIOLATIONS_FILE
-from analyzer.readers.quarantine import QUARANTINE_DIR, QUARANTINE_FILE
 
 log = logging.getLogger("monitor_analyzer.job")
 
-REPORT_FILES = (STATISTICS_FILE, CONSTRAINTS_FILE, VIOLATIONS_FILE, REPORT_FILE)
+REPORT_FILES = ANALYSIS_FILES
 
 
 def is_segment_directory(name: str) -> bool:

@@ -20,13 +20,13 @@ import os
 import pwd
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from analyzer.common.errors import AnalyzerError
+from analyzer.common.logs import setup_logging
 from analyzer.config import contract
 from analyzer.files.ownership import hand_over
 from analyzer.files.path_overlap import overlap
@@ -256,10 +256,9 @@ def drop_root(env: dict[str, str]) -> None:
 # -- entrypoint -----------------------------------------------------------------------------------
 
 
-def main(argv: list[str] | None = None) -> int:
-    from analyzer.cli.main import main as commands
-    from analyzer.cli.main import setup_logging
-
+def run(argv: list[str] | None, commands) -> int:
+    """The container's entrypoint around ``commands`` (the command line's click group): its ``run``
+    command, on this host's part of the job."""
     setup_logging()
     stop_on_sigterm()  # from the first moment: SageMaker may stop a job that is still starting
     try:
@@ -302,7 +301,3 @@ def _main(argv: list[str] | None, commands) -> int:
     if hosts.is_master:
         return run_master(hosts, sizing, job)
     return run_worker(hosts, sizing)
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

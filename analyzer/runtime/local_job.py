@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,10 +112,9 @@ def write_config(request: dict, config_dir: Path, host: str, hosts: list[str]) -
     (config_dir / "resourceconfig.json").write_text(json.dumps(resources, allow_nan=False), encoding="utf-8")
 
 
-def run_in_process(request: dict, job_dir: Path) -> int:
-    """The analyzer on this machine, with the job directory as /opt/ml (one host, this user)."""
-    from analyzer.runtime.container import main as entrypoint
-
+def run_in_process(request: dict, job_dir: Path, entrypoint: Callable[[list[str]], int]) -> int:
+    """The analyzer on this machine, with the job directory as /opt/ml (one host, this user):
+    ``entrypoint`` is the container's (``analyzer.cli.entrypoint.main``)."""
     write_config(request, job_dir / "config", "algo-1", ["algo-1"])
     saved = dict(os.environ)
     os.environ.update(OPT_ML=str(job_dir), MONITOR_ANALYZER_KEEP_ROOT="1")
@@ -187,8 +187,15 @@ def run_in_docker(request: dict, job_dir: Path, image: str) -> int:
 
 
 def run_local_job(
-    request: dict, job_dir: Path, docker: bool = True, image: str | None = None
+    request: dict,
+    job_dir: Path,
+    docker: bool = True,
+    image: str | None = None,
+    entrypoint: Callable[[list[str]], int] | None = None,
 ) -> LocalJobResult:
+    """``entrypoint``: the container's, for a run in this process (``docker=False``)."""
+    if not docker and entrypoint is None:
+        raise ValueError("a local job in this process needs the container's entrypoint")
     job_dir.mkdir(parents=True, exist_ok=True)
     staged = stage(request, job_dir)
     log.info(
@@ -199,7 +206,7 @@ def run_local_job(
     code = (
         run_in_docker(request, job_dir, pick_image(request, image))
         if docker
-        else run_in_process(request, job_dir)
+        else run_in_process(request, job_dir, entrypoint)
     )
     message_file = job_dir / "output" / "message"
     message = message_file.read_text(encoding="utf-8") if message_file.exists() else ""

@@ -1,10 +1,9 @@
-"""The drift methods by name: what each measures, on which feature kinds, and its default threshold.
+"""The drift methods by name: the measure behind each name of ``analyzer/config/drift_names.py``.
 
 A method measures numeric features from the two KLL sketches and/or categorical features from the
-two category-count maps (baseline statistics.json buckets, current histogram). ``p_value`` methods
-report drift when the value falls below the threshold, all others when it exceeds it. ``prebuilt``
-marks the prebuilt analyzer's methods, whose violation descriptions stay exactly as they were.
-Names match case-insensitively, as do the listed aliases.
+two category-count maps (baseline statistics.json buckets, current histogram). Names, aliases,
+default thresholds and the ``p_value``/``prebuilt`` marks come from the names table; the kinds a
+method measures are the measures it has, and must match the kinds the table declares.
 """
 
 from __future__ import annotations
@@ -18,11 +17,33 @@ from analyzer.check.drift.jensen_shannon import categorical_jensen_shannon, nume
 from analyzer.check.drift.linf import categorical_linf, numeric_linf, robust
 from analyzer.check.drift.psi import categorical_psi, numeric_psi
 from analyzer.check.drift.wasserstein import numeric_wasserstein
+from analyzer.config.drift_names import (
+    CATEGORICAL,
+    CHI_SQUARED,
+    HELLINGER,
+    JENSEN_SHANNON,
+    LINFINITY,
+    NAMES,
+    NUMERIC,
+    PSI,
+    ROBUST,
+    SIMPLE,
+    WASSERSTEIN,
+    find_name,
+    method_names,
+)
 from analyzer.profile.kll import KLLSketch
 
-NUMERIC, CATEGORICAL = "numeric", "categorical"
-SIMPLE, ROBUST, LINFINITY, CHI_SQUARED = "Simple", "Robust", "LInfinity", "ChiSquared"
-PSI, JENSEN_SHANNON, HELLINGER, WASSERSTEIN = "PSI", "JensenShannon", "Hellinger", "Wasserstein"
+__all__ = [
+    "CATEGORICAL",
+    "LINFINITY",
+    "METHODS",
+    "NUMERIC",
+    "DriftMethod",
+    "find_method",
+    "get_method",
+    "method_names",
+]
 
 NumericDistance = Callable[[KLLSketch, KLLSketch], float]
 CategoricalDistance = Callable[[Mapping[str, float], Mapping[str, float]], float]
@@ -74,33 +95,32 @@ def _chi_squared_p_value(a: Mapping[str, float], b: Mapping[str, float]) -> floa
     return chi_squared(a, b)[0]
 
 
-METHODS: tuple[DriftMethod, ...] = (
-    DriftMethod(SIMPLE, 0.1, _numeric_simple, _categorical_simple, ("linf_simple",), prebuilt=True),
-    DriftMethod(ROBUST, 0.1, _numeric_robust, _categorical_robust, ("linf_robust",), prebuilt=True),
-    # The categorical name the prebuilt analyzer writes; selection applies comparison_method's
-    # Simple/Robust to it (Deequ's rule), this plain unit only serves direct lookups.
-    DriftMethod(LINFINITY, 0.1, None, _categorical_simple, ("linf",), prebuilt=True),
-    DriftMethod(CHI_SQUARED, 0.1, None, _chi_squared_p_value, ("chi_squared",), p_value=True, prebuilt=True),
-    DriftMethod(PSI, 0.2, numeric_psi, categorical_psi, ("population_stability_index",)),
-    DriftMethod(
-        JENSEN_SHANNON, 0.1, numeric_jensen_shannon, categorical_jensen_shannon, ("js", "jensen_shannon")
-    ),
-    DriftMethod(HELLINGER, 0.1, numeric_hellinger, categorical_hellinger),
-    DriftMethod(WASSERSTEIN, 0.1, numeric_wasserstein, None, ("emd", "earth_movers")),
+_MEASURES: dict[str, tuple[NumericDistance | None, CategoricalDistance | None]] = {
+    SIMPLE: (_numeric_simple, _categorical_simple),
+    ROBUST: (_numeric_robust, _categorical_robust),
+    # LInfinity: selection applies comparison_method's Simple/Robust to it (Deequ's rule); this
+    # plain measure only serves direct lookups.
+    LINFINITY: (None, _categorical_simple),
+    CHI_SQUARED: (None, _chi_squared_p_value),
+    PSI: (numeric_psi, categorical_psi),
+    JENSEN_SHANNON: (numeric_jensen_shannon, categorical_jensen_shannon),
+    HELLINGER: (numeric_hellinger, categorical_hellinger),
+    WASSERSTEIN: (numeric_wasserstein, None),
+}
+METHODS: tuple[DriftMethod, ...] = tuple(
+    DriftMethod(n.name, n.default_threshold, *_MEASURES[n.name], n.aliases, n.p_value, n.prebuilt)
+    for n in NAMES
 )
-_BY_NAME = {n.lower(): m for m in METHODS for n in (m.name, *m.aliases)}
-
-
-def method_names(kind: str | None = None) -> tuple[str, ...]:
-    return tuple(m.name for m in METHODS if kind is None or m.supports(kind))
+_BY_NAME = {m.name: m for m in METHODS}
+_mismatched = [m.name for m, n in zip(METHODS, NAMES, strict=True) if m.kinds != n.kinds]
+if _mismatched:
+    raise ImportError(f"Drift methods measure other kinds than their names declare: {_mismatched}")
 
 
 def find_method(name: object, kind: str | None = None) -> DriftMethod | None:
     """The method called ``name`` (any spelling), or None when unknown or unable to measure ``kind``."""
-    method = _BY_NAME.get(str(name).strip().lower())
-    if method is None or (kind is not None and not method.supports(kind)):
-        return None
-    return method
+    found = find_name(name, kind)
+    return None if found is None else _BY_NAME[found.name]
 
 
 def get_method(name: str) -> DriftMethod:

@@ -12,12 +12,12 @@ method's default.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from analyzer.baseline.baseline import FeatureConstraints, MonitoringConfig
 from analyzer.check.drift.registry import CATEGORICAL, LINFINITY, NUMERIC, DriftMethod, get_method
+from analyzer.config.drift_names import feature_kind
 
-if TYPE_CHECKING:
-    from analyzer.baseline.baseline import FeatureConstraints, MonitoringConfig
+__all__ = ["DriftRule", "drift_rule", "feature_kind", "global_method_name"]
 
 
 @dataclass(frozen=True)
@@ -25,12 +25,6 @@ class DriftRule:
     kind: str
     method: DriftMethod
     threshold: float
-
-
-def feature_kind(inferred_type: str) -> str | None:
-    if inferred_type in ("Integral", "Fractional"):
-        return NUMERIC
-    return CATEGORICAL if inferred_type == "String" else None
 
 
 def global_method_name(config: MonitoringConfig, kind: str) -> str:
