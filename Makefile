@@ -15,7 +15,7 @@ VENV   := .venv
 VPY    := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 IMAGE  ?= monitor-analyzer:latest
-# The current SageMaker SDK v3 beside the pinned v2 (tests/test_feature_overrides.py runs it).
+# The current SageMaker SDK v3 beside the pinned v2 (tests/baseline/test_feature_overrides.py runs it).
 SDK3_VENV  := .venv-sdk3
 SDK3_STAMP := $(SDK3_VENV)/.installed
 
@@ -67,7 +67,7 @@ $(SDK3_STAMP): constraints-sdk3.txt | $(VPY)
 	$(SDK3_VENV)/bin/python -m pip install --quiet -c constraints-sdk3.txt sagemaker-core
 	touch $@
 
-# Headless Chromium for the report tests (tests/test_report_browser.py drives it with Playwright,
+# Headless Chromium for the report tests (tests/report/test_report_browser.py drives it with Playwright,
 # which is never allowed to download a browser of its own): Debian's package, installed when missing.
 browser:
 	@if [ -x /usr/bin/chromium ]; then \

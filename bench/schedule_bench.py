@@ -38,7 +38,7 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     import boto3
 
-    from tests.helpers_aws import moto_server
+    from tests.helpers.aws import moto_server
 
     with tempfile.TemporaryDirectory() as logs, moto_server(Path(logs)):
         s3 = boto3.client("s3")

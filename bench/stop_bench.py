@@ -1,7 +1,7 @@
 """SIGTERM benchmark: seconds from SIGTERM to the end of a `monitor-analyzer run` stopped while Spark
 runs its tasks (the acceptance bound is 10 s), and the processes of its tree left after it (0).
 
-Each repetition is a fresh process on the same 300,000-row CSV (tests.test_stop's job), signalled
+Each repetition is a fresh process on the same 300,000-row CSV (tests.runtime.test_stop's job), signalled
 once PySpark's Python workers are up. Prints each figure and appends them to bench/results/stop.jsonl.
 
     .venv/bin/python -m bench.stop_bench --repeat 3
@@ -20,8 +20,8 @@ from pathlib import Path
 import psutil
 
 from bench.results_file import append_result
-from tests.test_entrypoint import CLI
-from tests.test_stop import big_job, wait_for_python_workers
+from tests.cli.test_entrypoint import CLI
+from tests.runtime.test_stop import big_job, wait_for_python_workers
 
 BOUND = 10.0
 GOLDEN = Path("/work/shared/golden")

@@ -24,6 +24,7 @@ from analyzer.common.errors import AnalyzerError, ConfigError, InputError
 from analyzer.common.log_text import printable
 from analyzer.config.contract import DEFAULT_MAX_SKIPPED_FRACTION, JobConfig, check_fraction
 from analyzer.config.formats import CAPTURE, MERGE, DatasetFormat
+from analyzer.config.problem_types import DEFAULT_THRESHOLD
 from analyzer.files import storage
 from analyzer.files.path_overlap import check_apart
 from analyzer.runtime.stop import JobStopped, received
@@ -52,7 +53,7 @@ class ModelQuality:
     problem_type: str
     inference_attribute: str | None = None
     probability_attribute: str | None = None
-    probability_threshold: float = 0.5
+    probability_threshold: float = DEFAULT_THRESHOLD
     positive_label: str | None = None
 
 
