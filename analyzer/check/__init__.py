@@ -1,0 +1,1 @@
+"""Checking current statistics against a baseline: constraint violations and drift."""

@@ -1,0 +1,1 @@
+"""Input files listed and split, URIs fetched and published, output files written atomically."""

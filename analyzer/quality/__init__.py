@@ -1,0 +1,1 @@
+"""Model quality: what to evaluate, the metric states, metrics and their constraints."""

@@ -1,0 +1,1 @@
+"""Reports: report.html, CloudWatch metric records, a report set published as one."""

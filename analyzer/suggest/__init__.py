@@ -1,0 +1,1 @@
+"""Suggested constraints from statistics: a list of small rules."""
