@@ -191,9 +191,7 @@ def cli_reference_markdown() -> str:
         if command.help:
             parts.append(_escape(inspect.cleandoc(command.help).replace("\b\n", "")))
         if isinstance(command, click.Group):
-            parts.append(
-                "Commands: " + ", ".join(f"`{n}`" for n in sorted(command.commands) if n)
-            )
+            parts.append("Commands: " + ", ".join(f"`{n}`" for n in sorted(command.commands) if n))
         options = _option_lines(command, ctx)
         if options:
             parts.append("\n".join(options))
