@@ -15,7 +15,6 @@ import pytest
 from mkdocs.exceptions import PluginError
 
 ROOT = Path(__file__).resolve().parent.parent
-MKDOCS = Path(sys.executable).with_name("mkdocs")
 
 
 def hooks():
@@ -30,7 +29,7 @@ def site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("site")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     build = subprocess.run(
-        [str(MKDOCS), "build", "--strict", "--site-dir", str(out)],
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
         cwd=ROOT,
         env=env,
         capture_output=True,
