@@ -1,7 +1,8 @@
 # monitor-analyzer — developer entry points.
 #
 #   make demo   # install what is missing, then run the bundled example
-#   make test   # install what is missing, then lint + format check + test suite
+#   make test   # install what is missing, then lint + format check + docs build + test suite
+#   make docs   # the documentation site (MkDocs) in site/
 #
 # `make install` is idempotent: Java 17 is only installed (apt) when `java -version` is missing or
 # older than 17, the virtualenv is only created when absent, and the package is only (re)installed
@@ -23,10 +24,10 @@ SDK3_STAMP := $(SDK3_VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: help install java browser sdk3 test lint format demo bench image clean distclean
+.PHONY: help install java browser sdk3 test lint format docs demo bench image clean distclean
 
 help:
-	@echo "targets: install browser sdk3 test demo bench lint format image clean distclean"
+	@echo "targets: install browser sdk3 test docs demo bench lint format image clean distclean"
 
 install: java $(STAMP)
 
@@ -83,6 +84,7 @@ browser:
 test: install browser sdk3
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mkdocs build --strict --quiet
 	$(VPY) -m pytest -n 2 -m "not container" tests
 	$(MAKE) image
 	$(VPY) -m pytest -n 2 -m container tests
@@ -94,6 +96,11 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# The documentation site in site/ (git-ignored); the CLI and environment-key references are
+# generated from the code as it builds (docs/hooks.py). --strict: a broken link fails the build.
+docs: install
+	$(VENV)/bin/mkdocs build --strict
 
 demo: install
 	bash examples/demo.sh
@@ -116,7 +123,7 @@ image: install
 	bash container/build-image.sh $(IMAGE)
 
 clean:
-	rm -rf demo-output .pytest_cache .ruff_cache spark-warehouse metastore_db derby.log build dist *.egg-info
+	rm -rf demo-output site .pytest_cache .ruff_cache spark-warehouse metastore_db derby.log build dist *.egg-info
 	find . \( -path ./$(VENV) -o -path ./$(SDK3_VENV) \) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
 # Also removes the virtualenvs (the next `make install` / `make sdk3` recreates them).
