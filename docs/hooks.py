@@ -23,15 +23,15 @@ if str(ROOT) not in sys.path:
 
 def sources():
     """The code the reference pages are made from: the one place that names its modules."""
-    from analyzer.cli import main
-    from analyzer.contract import ANALYZER_KEYS
-    from analyzer.settings import KNOBS, AnalyzerSettings
+    from analyzer.cli.main import main
+    from analyzer.config.contract import ANALYZER_KEYS
+    from analyzer.config.settings import KNOBS, AnalyzerSettings
 
     return main, ANALYZER_KEYS, KNOBS, AnalyzerSettings
 
 
 # What each key of the contract means. The analyzer settings are described by their own table
-# (analyzer.settings.KNOBS) and are not repeated here.
+# (analyzer.config.settings.KNOBS) and are not repeated here.
 KEY_MEANINGS = {
     "dataset_source": "Input directory (read recursively) or file. Required.",
     "dataset_format": 'JSON string, e.g. `{"csv": {"header": true, "output_columns_position": "START"}}`, '

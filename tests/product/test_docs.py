@@ -14,7 +14,7 @@ import click
 import pytest
 from mkdocs.exceptions import PluginError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def hooks():
@@ -51,7 +51,7 @@ def walk(command: click.Command, ctx: click.Context):
 
 
 def test_the_cli_reference_lists_every_command_and_option(site):
-    from analyzer.cli import main
+    from analyzer.cli.main import main
 
     text = page_text(site, "reference/cli")
     commands = list(walk(main, click.Context(main, info_name="monitor-analyzer", **main.context_settings)))
@@ -72,7 +72,7 @@ def test_the_cli_reference_lists_every_command_and_option(site):
 
 
 def test_the_environment_page_lists_every_key_of_the_contract(site):
-    from analyzer.contract import ANALYZER_KEYS
+    from analyzer.config.contract import ANALYZER_KEYS
 
     text = page_text(site, "reference/environment")
     # each key heads a row of a generated table
