@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from analyzer import contract
+from analyzer import __version__, contract
 from analyzer.children import end_children
 from analyzer.cli_support import (
     PREPROCESSOR_OPTION,
@@ -79,6 +79,7 @@ def stopped(message_file: Path | None) -> None:
 
 
 @click.group(cls=FailingGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="monitor-analyzer", message="%(prog)s %(version)s")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def main(verbose: bool) -> None:
     """A drop-in SageMaker Model Monitor analyzer: data-quality baselines from the command line or a container."""
