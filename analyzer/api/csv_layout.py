@@ -9,6 +9,8 @@ cut, so the API cuts an in-memory table where the CLI would cut the same data wr
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import os
 from dataclasses import dataclass
@@ -17,7 +19,20 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-_NEEDS_QUOTES = '[,"\r\n]'
+
+def _quoted_characters() -> str:
+    """The characters that make ``to_csv``'s writer (Python's csv module, minimal quoting, "\\n" line
+    ends) quote a value; whether a carriage return does depends on the Python version."""
+    found = []
+    for c, pattern in ((",", ","), ('"', '"'), ("\n", "\\n"), ("\r", "\\r")):
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerow([f"a{c}b", "x"])
+        if out.getvalue().startswith('"'):
+            found.append(pattern)
+    return "[" + "".join(found) + "]"
+
+
+_NEEDS_QUOTES = _quoted_characters()
 
 
 @dataclass(frozen=True)
