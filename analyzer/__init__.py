@@ -13,9 +13,6 @@ In a notebook::
 from analyzer.api.calls import check, profile, suggest
 from analyzer.api.namespace import keep_api_names
 from analyzer.api.results import CheckResult, ProfileResult, Report, SuggestResult
-from analyzer.api.version import package_version
-
-__version__ = package_version()
 
 __all__ = [
     "CheckResult",
@@ -29,3 +26,12 @@ __all__ = [
 ]
 
 keep_api_names(__name__, ("profile", "suggest", "check"))
+
+
+def __getattr__(name: str):
+    # __version__ on first use: importlib.metadata alone costs more than the rest of the import.
+    if name == "__version__":
+        from analyzer.api.version import package_version
+
+        return package_version()
+    raise AttributeError(f"module 'analyzer' has no attribute {name!r}")

@@ -274,6 +274,8 @@ def test_wrong_inputs_fail_with_a_cause():
         analyzer.check(pd.DataFrame({"a": [1]}))
     with pytest.raises(TypeError, match="pandas or polars DataFrame"):
         analyzer.profile([[1, 2]])
+    with pytest.raises(ValueError, match="are for paths"):
+        analyzer.profile(pd.DataFrame({"a": [1]}), dataset_format="json")
     with pytest.raises(ValueError, match="not a numeric drift method"):
         analyzer.suggest(pd.DataFrame({"a": [1]}), numerical_drift_method="LInfinity")
 

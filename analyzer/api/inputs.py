@@ -55,6 +55,10 @@ def dataset_format_of(data, options: ReadOptions):
     from analyzer.formats import CSV, PARQUET, DatasetFormat, parse_dataset_format
 
     given = options.dataset_format
+    if not is_path(data):
+        if given is not None or options.preprocessor is not None:
+            raise ValueError("dataset_format and preprocessor are for paths; a table is read as it is")
+        return DatasetFormat(CSV, header=True)  # what a table stands for: its to_csv file
     if isinstance(given, DatasetFormat):
         return given
     if isinstance(given, Mapping):

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import tomllib
-from importlib import metadata
+import functools
 from pathlib import Path
 
 DISTRIBUTION = "monitor-analyzer"
 UNKNOWN = "0+unknown"
 
 
+@functools.cache
 def package_version() -> str:
+    import tomllib
+    from importlib import metadata
+
     try:
         return metadata.version(DISTRIBUTION)
     except metadata.PackageNotFoundError:
