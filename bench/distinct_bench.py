@@ -5,7 +5,7 @@ Generates a headerless CSV of ``--records`` rows: four high-cardinality decimal 
 high-cardinality code columns (zero-padded and plain numbers, some words, so they type as String),
 and two low-cardinality String columns. Then, in this invocation:
 
-* the hash step alone, in this process: XXH64 of the same values by ``analyzer.profile.xxh64``
+* the hash step alone, in this process: XXH64 of the same values by ``analyzer.profiling.xxh64``
   (vectorised over the Arrow buffers) and by the ``xxhash`` library called once per value (the
   fastest way Python code gets the same hashes one by one), in ns per value;
 * the analyzer's baseline job (every statistic of every column, one pass) as a fresh
@@ -83,7 +83,7 @@ def hash_step(path: Path) -> dict:
     work (hash and register update of every value) over every column, in this process."""
     import xxhash
 
-    from analyzer.profile import hll, xxh64
+    from analyzer.profiling import hll, xxh64
 
     options = pv.ConvertOptions(column_types={f"f{i}": pa.string() for i in range(COLUMNS)})
     table = pv.read_csv(

@@ -17,8 +17,8 @@ import time
 
 import numpy as np
 
-from analyzer.check.drift import NUMERIC, get_method, method_names
-from analyzer.profile.kll import KLLSketch
+from analyzer.checks.drift import NUMERIC, get_method, method_names
+from analyzer.profiling.kll import KLLSketch
 from bench.results_file import append_result
 
 DEFAULT = "Robust"

@@ -53,8 +53,8 @@ def timed(fn) -> float:
 
 def run_ours(spark, path: Path) -> None:
     from analyzer.config.formats import CSV, DatasetFormat
-    from analyzer.profile.engine import run_profile
-    from analyzer.profile.statistics import build_statistics
+    from analyzer.profiling.engine import run_profile
+    from analyzer.profiling.statistics import build_statistics
 
     build_statistics(run_profile(spark, path, DatasetFormat(CSV, header=True)))
 
@@ -62,7 +62,7 @@ def run_ours(spark, path: Path) -> None:
 def run_catalyst(spark, path: Path) -> None:
     from pyspark.sql import functions as F
 
-    from analyzer.profile.datatypes import FRACTIONAL_RE, INTEGRAL_RE
+    from analyzer.profiling.datatypes import FRACTIONAL_RE, INTEGRAL_RE
 
     df = spark.read.option("header", True).option("inferSchema", False).csv(str(path))
     aggs = [F.count(F.lit(1))]

@@ -19,7 +19,7 @@ from analyzer.baseline.kind import DQ_CONSTRAINTS, DQ_STATISTICS, classify, expe
 from analyzer.baseline.overrides import feature_switches
 from analyzer.config import defaults
 from analyzer.config.drift_names import COMPARISON_METHODS, find_name
-from analyzer.profile.kll import DEFAULT_SHRINKING_FACTOR, DEFAULT_SKETCH_SIZE, KLLSketch
+from analyzer.profiling.kll import DEFAULT_SHRINKING_FACTOR, DEFAULT_SKETCH_SIZE, KLLSketch
 
 CUSTOM_CONSTRAINTS_KEY = "custom_constraints"  # analyzer/custom/reports.py: custom metrics' own checks
 
@@ -35,7 +35,7 @@ class MonitoringConfig:
     comparison_method: str = defaults.COMPARISON_METHOD
     categorical_comparison_threshold: float = defaults.CATEGORICAL_COMPARISON_THRESHOLD
     categorical_drift_method: str = defaults.CATEGORICAL_DRIFT_METHOD
-    numerical_drift_method: str | None = None  # None: comparison_method (analyzer/check/drift/selection.py)
+    numerical_drift_method: str | None = None  # None: comparison_method (analyzer/checks/drift/selection.py)
 
 
 @dataclass(frozen=True)

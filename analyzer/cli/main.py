@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from analyzer.check.drift.registry import CATEGORICAL, NUMERIC, method_names
+from analyzer.checks.drift.registry import CATEGORICAL, NUMERIC, method_names
 from analyzer.cli.settings import settings_from_flags, settings_options
 from analyzer.cli.support import (
     PREPROCESSOR_OPTION,
@@ -70,7 +70,25 @@ def stopped(message_file: Path | None) -> None:
     sys.exit(STOPPED_EXIT)
 
 
+def show_version(ctx: click.Context, given: bool) -> None:
+    """``monitor-analyzer --version``: analyzer.__version__, looked up only when asked for."""
+    if not given or ctx.resilient_parsing:
+        return
+    from analyzer.api.version import package_version
+
+    click.echo(f"monitor-analyzer {package_version()}")
+    ctx.exit()
+
+
 @click.group(cls=FailingGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _, given: show_version(ctx, given),
+    help="Show the version and exit.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def main(verbose: bool) -> None:
     """A drop-in SageMaker Model Monitor analyzer: data-quality baselines from the command line or a container."""

@@ -1,6 +1,6 @@
 """The drift methods' names as the configuration spells them: kinds, aliases, default thresholds.
 
-The measures themselves live with the checks (``analyzer/check/drift/registry.py``); configuration,
+The measures themselves live with the checks (``analyzer/checks/drift/registry.py``); configuration,
 baselines and suggestions only need the names, so the vocabulary is written once, here. ``p_value``
 methods report drift when the value falls below the threshold, all others when it exceeds it.
 ``prebuilt`` marks the prebuilt analyzer's methods. Names match case-insensitively, as do the aliases.

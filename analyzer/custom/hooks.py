@@ -12,8 +12,8 @@ from analyzer.common.errors import ConfigError, ScriptError
 from analyzer.custom import reports
 from analyzer.custom.definitions import load_definitions
 from analyzer.custom.state import CustomMetrics, Key
-from analyzer.profile.column import ProfileSettings
-from analyzer.profile.dataset import DatasetProfile
+from analyzer.profiling.column import ProfileSettings
+from analyzer.profiling.dataset import DatasetProfile
 
 log = logging.getLogger("monitor_analyzer.custom")
 

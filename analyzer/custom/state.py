@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from analyzer.common.errors import ScriptError
 from analyzer.custom.definitions import MetricDefinition, load_definitions
-from analyzer.profile.datatypes import classify, to_double
+from analyzer.profiling.datatypes import classify, to_double
 from analyzer.readers.batch import Batch
 
 Key = tuple[str | None, str]

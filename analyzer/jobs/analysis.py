@@ -12,21 +12,21 @@ from pathlib import Path
 
 from analyzer.baseline.baseline import Baseline, load_baseline
 from analyzer.baseline.settings_record import override_thresholds, record_settings, resolve_settings
-from analyzer.check.checks import run_checks
+from analyzer.checks.constraint_checks import run_checks
 from analyzer.common.errors import ConfigError, InputError
 from analyzer.config.contract import JobConfig
 from analyzer.config.output_names import CONSTRAINTS_FILE, STATISTICS_FILE, VIOLATIONS_FILE
 from analyzer.config.settings import AnalyzerSettings
 from analyzer.config.window import TimeWindow
 from analyzer.custom import hooks as custom
-from analyzer.profile.column import ProfileSettings
-from analyzer.profile.dataset import DatasetProfile
-from analyzer.profile.engine import run_profile
-from analyzer.profile.statistics import build_statistics
+from analyzer.profiling.column import ProfileSettings
+from analyzer.profiling.dataset import DatasetProfile
+from analyzer.profiling.engine import run_profile
+from analyzer.profiling.statistics import build_statistics
 from analyzer.readers.skip_policy import apply_skip_policy
 from analyzer.report.cloudwatch import build_metrics, metric_timestamp
 from analyzer.report.cloudwatch_limits import publishable
-from analyzer.suggest.suggest import SuggestSettings, suggest_constraints
+from analyzer.suggestions.suggest import SuggestSettings, suggest_constraints
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,17 @@ class Analysis:
     documents: list[tuple[str, dict]]
     violations: list[dict] | None = None
     metrics: list[dict] | None = None
+    # Monitoring runs: feature -> drift distance (or p-value), wherever it could be measured.
+    drift: dict[str, float] | None = None
+
+
+def suggested_constraints(config: JobConfig, statistics: dict, settings: DatasetSettings) -> dict:
+    """constraints.json for ``statistics``: the job's drift methods, its suggestion knobs, and the
+    explicitly set knobs recorded (so a monitoring run profiles its data the same way)."""
+    suggest = SuggestSettings(config.categorical_drift_method, config.numerical_drift_method)
+    constraints = suggest_constraints(statistics, settings.analyzer.suggest_settings(suggest))
+    record_settings(constraints, settings.analyzer, settings.explicit)
+    return constraints
 
 
 def analyze_dataset(
@@ -95,9 +106,7 @@ def analyze_dataset(
     for name in excluded:
         profile.columns.pop(name, None)
     statistics = build_statistics(profile)
-    suggest = SuggestSettings(config.categorical_drift_method, config.numerical_drift_method)
-    constraints = suggest_constraints(statistics, settings.analyzer.suggest_settings(suggest))
-    record_settings(constraints, settings.analyzer, settings.explicit)
+    constraints = suggested_constraints(config, statistics, settings)
     custom_results = custom.add_to_reports(profile, statistics, constraints, excluded)
     documents = [(STATISTICS_FILE, statistics), (CONSTRAINTS_FILE, constraints)]
     if baseline is None:
@@ -112,7 +121,7 @@ def analyze_dataset(
         metrics = build_metrics(baseline, profile, checked.drift, timestamp, dims, excluded)
         metrics += custom.metrics(config, baseline, custom_results, timestamp, dims)
         metrics = publishable(metrics)
-    return Analysis(statistics, constraints, documents, violations, metrics)
+    return Analysis(statistics, constraints, documents, violations, metrics, checked.drift)
 
 
 def profile_dataset(

@@ -9,7 +9,7 @@ from analyzer.config.contract import JobConfig
 from analyzer.custom import hooks as custom
 from analyzer.jobs.analysis import analyze_dataset, profile_dataset, resolve_dataset
 from analyzer.jobs.ending import JobResult, finish, write_reports
-from analyzer.profile.column import ProfileSettings
+from analyzer.profiling.column import ProfileSettings
 from analyzer.report.cloudwatch import dimensions
 
 log = logging.getLogger("monitor_analyzer.job")

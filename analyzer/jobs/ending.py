@@ -73,14 +73,21 @@ def write_reports(
 
 
 def write_html_report(config: JobConfig, documents: dict[str, dict]) -> Path:
-    """report.html, after the JSON files it is drawn from; the baseline files are read again (the
-    monitoring job validated them already, and keeps no raw copy)."""
+    """report.html, after the JSON files it is drawn from."""
+    path = write_atomic(config.output_path / REPORT_FILE, job_report(config, documents))
+    log.info("Write to file %s at path %s.", REPORT_FILE, published_path(config.output_path))
+    return path
+
+
+def job_report(config: JobConfig, documents: dict[str, dict]) -> str:
+    """The page of report.html; the baseline files are read again (the monitoring job validated
+    them already, and keeps no raw copy)."""
     violations = documents[VIOLATIONS_FILE]["violations"] if VIOLATIONS_FILE in documents else None
     kind = "Model" if config.analysis_type == MODEL_QUALITY else "Data"
     title = f"{kind}-quality {'monitoring' if violations is not None else 'baseline'} report"
     if config.endpoint_name:
         title += f" — {config.endpoint_name}"
-    html = render_report(
+    return render_report(
         documents[STATISTICS_FILE],
         documents[CONSTRAINTS_FILE],
         violations,
@@ -89,9 +96,6 @@ def write_html_report(config: JobConfig, documents: dict[str, dict]) -> Path:
         message=job_message(violations),
         baseline_constraints=baseline_document(config.baseline_constraints, "constraints"),
     )
-    path = write_atomic(config.output_path / REPORT_FILE, html)
-    log.info("Write to file %s at path %s.", REPORT_FILE, published_path(config.output_path))
-    return path
 
 
 def baseline_document(path: Path | None, what: str) -> dict | None:

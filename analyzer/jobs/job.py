@@ -21,7 +21,7 @@ from analyzer.jobs.ending import COMPLETED, JobResult, completion_message, write
 from analyzer.jobs.merge import run_merge_job
 from analyzer.jobs.quality_job import run_quality_job
 from analyzer.jobs.segmented_job import run_segmented_job
-from analyzer.profile.column import ProfileSettings
+from analyzer.profiling.column import ProfileSettings
 from analyzer.readers.skip_policy import check_policy
 from analyzer.report.publish import ReportSet, staged_files
 

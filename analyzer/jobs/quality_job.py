@@ -21,8 +21,8 @@ from analyzer.config.formats import CAPTURE, MERGE
 from analyzer.config.output_names import CONSTRAINTS_FILE, STATISTICS_FILE, VIOLATIONS_FILE
 from analyzer.config.window import TimeWindow
 from analyzer.jobs.ending import JobResult, finish, write_reports
-from analyzer.profile.engine import run_profile
-from analyzer.profile.statistics import dataset_section
+from analyzer.profiling.engine import run_profile
+from analyzer.profiling.statistics import dataset_section
 from analyzer.quality import constraints as quality_constraints
 from analyzer.quality.metrics import evaluate, scalar_metrics
 from analyzer.quality.spec import METRICS_KEY, QualitySpec

@@ -39,8 +39,8 @@ from analyzer.custom import hooks as custom
 from analyzer.files.writers import remove_stale_temporaries, write_json
 from analyzer.jobs.analysis import DatasetSettings, analyze_dataset, profile_dataset, resolve_dataset
 from analyzer.jobs.ending import JobResult, finish, write_reports
-from analyzer.profile.column import ProfileSettings
-from analyzer.profile.segmented import SegmentBaseline, SegmentedProfile
+from analyzer.profiling.column import ProfileSettings
+from analyzer.profiling.segmented import SegmentBaseline, SegmentedProfile
 from analyzer.report.cloudwatch import dimensions, write_metrics
 from analyzer.report.stale_segments import load_index, remove_stale_segments
 

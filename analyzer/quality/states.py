@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from analyzer.common.errors import InputError
-from analyzer.profile.moments import MomentsState
+from analyzer.profiling.moments import MomentsState
 from analyzer.quality.scores import ScoreHistogram
 from analyzer.quality.spec import BINARY, REGRESSION, QualitySpec, find_column, split_ground_truth
 from analyzer.quality.values import label_codes, numbers

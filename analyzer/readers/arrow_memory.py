@@ -18,7 +18,7 @@ import logging
 
 import pyarrow as pa
 
-log = logging.getLogger("monitor_analyzer.profile")
+log = logging.getLogger("monitor_analyzer.profiling")
 
 _chosen: bool = False
 

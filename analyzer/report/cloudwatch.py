@@ -9,8 +9,8 @@ from pathlib import Path
 from analyzer.baseline.baseline import Baseline
 from analyzer.config.output_names import METRICS_FILE
 from analyzer.files.writers import write_atomic
-from analyzer.profile.dataset import DatasetProfile
-from analyzer.profile.datatypes import determine_type
+from analyzer.profiling.dataset import DatasetProfile
+from analyzer.profiling.datatypes import determine_type
 
 
 def dimensions(endpoint: str | None, schedule: str | None) -> list[dict]:

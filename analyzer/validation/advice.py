@@ -8,7 +8,7 @@ from analyzer.baseline.baseline import Baseline
 from analyzer.config.formats import CSV, DatasetFormat
 from analyzer.config.window import TimeWindow
 from analyzer.files.sources import UTF8_BOM
-from analyzer.profile.column import ColumnState
+from analyzer.profiling.column import ColumnState
 from analyzer.readers.capture_reader import OUTPUT_PARTS
 from analyzer.readers.header_like import HeaderLike, check_head
 from analyzer.readers.ledger import Ledger

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analyzer.baseline.baseline import Baseline, FeatureBaseline
-from analyzer.check.checks import type_match_ratio
-from analyzer.check.drift import categorical_linf, numeric_linf
-from analyzer.profile.column import ColumnState
-from analyzer.profile.datatypes import InferredType, determine_type
+from analyzer.checks.constraint_checks import type_match_ratio
+from analyzer.checks.drift import categorical_linf, numeric_linf
+from analyzer.profiling.column import ColumnState
+from analyzer.profiling.datatypes import InferredType, determine_type
 
 MAX_OFFSET = 3
 MIN_MATCH = 0.75  # mean similarity of the shifted pairs for a shift to be claimed

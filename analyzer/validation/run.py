@@ -16,10 +16,10 @@ from analyzer.config.scripts import load_preprocessor
 from analyzer.config.window import TimeWindow
 from analyzer.files.listing import WARN_EACH, list_dataset, log_listing
 from analyzer.files.sources import Split, line_count
-from analyzer.profile.column import ProfileSettings
-from analyzer.profile.dataset import DatasetProfile
-from analyzer.profile.engine import fold_split, make_read_plan
-from analyzer.profile.statistics import build_statistics
+from analyzer.profiling.column import ProfileSettings
+from analyzer.profiling.dataset import DatasetProfile
+from analyzer.profiling.engine import fold_split, make_read_plan
+from analyzer.profiling.statistics import build_statistics
 from analyzer.readers.ledger import Ledger
 from analyzer.validation import advice
 from analyzer.validation.capture_scan import CaptureScan

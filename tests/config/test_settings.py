@@ -21,11 +21,11 @@ from analyzer.config import contract
 from analyzer.config.formats import CSV, DatasetFormat
 from analyzer.config.settings import KNOBS, AnalyzerSettings
 from analyzer.jobs.job import run_job
-from analyzer.profile.column import ProfileSettings
-from analyzer.profile.dataset import DatasetProfile
-from analyzer.profile.engine import run_profile
-from analyzer.profile.statistics import build_statistics
-from analyzer.profile.topk import TopKSketch
+from analyzer.profiling.column import ProfileSettings
+from analyzer.profiling.dataset import DatasetProfile
+from analyzer.profiling.engine import run_profile
+from analyzer.profiling.statistics import build_statistics
+from analyzer.profiling.topk import TopKSketch
 from analyzer.readers.batch import Batch, Column, positional
 
 HEADER = DatasetFormat(CSV, header=True)

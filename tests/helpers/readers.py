@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from analyzer.profile.dataset import DatasetProfile
-from analyzer.profile.statistics import build_statistics
+from analyzer.profiling.dataset import DatasetProfile
+from analyzer.profiling.statistics import build_statistics
 from analyzer.readers.ledger import Ledger
 
 

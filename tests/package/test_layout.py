@@ -18,16 +18,17 @@ STAGES = (
     "files",  # listing and reading input files, writing output files atomically
     "runtime",  # Spark, the processes it starts, stopping on SIGTERM, the container and local jobs
     "readers",  # records from CSV, JSON Lines, Parquet and captured data, the record ledger
-    "profile",  # the column and dataset states and the engine that folds batches into them
+    "profiling",  # the column and dataset states and the engine that folds batches into them
     "baseline",  # reading baseline constraints and statistics
-    "suggest",  # suggested constraints from statistics
-    "check",  # violations and drift against a baseline
+    "suggestions",  # suggested constraints from statistics
+    "checks",  # violations and drift against a baseline
     "quality",  # model quality metrics and their constraints
     "custom",  # user-defined custom metrics
     "report",  # html, CloudWatch, publishing a report set
     "jobs",  # one job of each kind, from its config to its reports
     "validation",  # checking inputs before a job
     "schedule",  # running jobs on a schedule
+    "api",  # the Python API on DataFrames and paths: analyzer.profile, suggest, check
     "cli",  # the command line and the container's entrypoint
 )
 

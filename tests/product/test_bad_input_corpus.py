@@ -37,8 +37,8 @@ from analyzer.config.contract import ANALYZER_KEYS, JobConfig
 from analyzer.config.formats import parse_dataset_format
 from analyzer.config.window import TimeWindow
 from analyzer.jobs.job import run_job
-from analyzer.profile.engine import run_profile
-from analyzer.profile.statistics import build_statistics
+from analyzer.profiling.engine import run_profile
+from analyzer.profiling.statistics import build_statistics
 from tests.conftest import ROOT
 from tests.helpers.capture import capture_record
 

@@ -27,9 +27,9 @@ from hypothesis import strategies as st
 from analyzer.common.errors import AnalyzerError
 from analyzer.config.formats import parse_dataset_format
 from analyzer.files.sources import Split
-from analyzer.profile.dataset import DatasetProfile
-from analyzer.profile.engine import run_profile
-from analyzer.profile.statistics import build_statistics
+from analyzer.profiling.dataset import DatasetProfile
+from analyzer.profiling.engine import run_profile
+from analyzer.profiling.statistics import build_statistics
 from analyzer.readers.capture_reader import read, read_records
 from analyzer.readers.ledger import Ledger
 from analyzer.readers.plan import ReadPlan

@@ -14,8 +14,8 @@ import pytest
 from analyzer.config.formats import CAPTURE, DatasetFormat
 from analyzer.config.window import TimeWindow
 from analyzer.files.sources import Split, plan_splits, read_split
-from analyzer.profile.dataset import DatasetProfile
-from analyzer.profile.statistics import build_statistics
+from analyzer.profiling.dataset import DatasetProfile
+from analyzer.profiling.statistics import build_statistics
 from analyzer.readers.capture_columnar import Declined
 from analyzer.readers.capture_reader import read, read_fast, read_records
 from analyzer.readers.ledger import Ledger

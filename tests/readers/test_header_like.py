@@ -216,7 +216,7 @@ def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 
 
 def test_cli_baseline_and_monitor_log_it(golden, tmp_path):
-    expected = f"WARNING monitor_analyzer.profile - {golden / TRAINING}:1: line 1 looks like a header"
+    expected = f"WARNING monitor_analyzer.profiling - {golden / TRAINING}:1: line 1 looks like a header"
     result = cli("baseline", "--dataset", str(golden / TRAINING), "--output", str(tmp_path / "base"))
     assert result.returncode == 0, result.stderr
     assert expected in result.stderr and CSV_FIX in result.stderr

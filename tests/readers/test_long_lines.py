@@ -17,8 +17,8 @@ import pytest
 from analyzer.common.errors import InputError
 from analyzer.config.formats import parse_dataset_format
 from analyzer.files.sources import Split, plan_splits
-from analyzer.profile.engine import run_profile
-from analyzer.profile.statistics import build_statistics
+from analyzer.profiling.engine import run_profile
+from analyzer.profiling.statistics import build_statistics
 from analyzer.readers import read_batches
 from analyzer.readers.csv_reader import MISSING, UNDOUBLE, VIEW, plain_fields
 from analyzer.readers.ledger import Ledger

@@ -22,7 +22,7 @@ import pytest
 from analyzer.config.contract import JobConfig
 from analyzer.config.formats import DatasetFormat
 from analyzer.jobs.job import REPORT_FILE, run_job
-from analyzer.profile.kll import KLLSketch
+from analyzer.profiling.kll import KLLSketch
 from analyzer.report.distributions import BINS, TOP_CATEGORIES, categorical_chart, numeric_chart
 from analyzer.report.html import GROUP_SIZE, render_report
 from analyzer.report.text import clean, short
