@@ -168,7 +168,7 @@ def check_merge_laws(kind: StateKind, seed: int) -> None:
 
 
 # -- random inputs ----------------------------------------------------------------------------------
-SKIP_REASONS = ("malformed CSV line", "wrong number of fields", "invalid UTF-8")
+SKIP_REASONS = ("reason one", "reason two", "reason three")  # any text: the ledger counts by reason
 
 
 def with_missing(rng: np.random.Generator, values: list, share: float) -> list:
