@@ -17,7 +17,7 @@ KLL sketches and counts included, except the floats that come from sums the grou
 (means, sums, deviations: Chan's merge is not associative in floating point), which must agree to
 12 significant digits. KLL sketches are exact only while no level compacts (Deequ's merge compacts
 at full capacity, its update one item later), which is what the default sketch holds for inputs
-below 2,050 numbers; the data-quality kind past the sketch limits checks everything else exactly.
+below 2,050 numbers; the kinds with small sketches check everything else exactly, KLL weights included.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ class StateKind:
     output: Callable[[object], object]  # the document the product writes from a merged state
     # Keys whose float values come from reassociated sums: compared to SIGNIFICANT_DIGITS.
     rounded: frozenset[str] = frozenset()
-    # Keys left out of the comparison (sketches that are only guaranteed for one task layout).
+    # Path endings left out of the comparison (sketch contents, guaranteed for one task layout only).
     ignored: frozenset[str] = frozenset()
 
 
