@@ -318,14 +318,14 @@ def test_handler_exception_skips_the_record_and_past_the_threshold_fails_naming_
 
 
 @pytest.mark.parametrize(
-    ("bad", "type_name", "detail"),
+    ("bad", "reason", "detail"),
     [
-        ("None", "NoneType", "return a dict"),
-        ("'a,b'", "str", "return a dict"),
-        ("[{'a': 1}, 2]", "list", "an element is int; return a dict"),
+        ("None", "preprocess_handler returned NoneType", "return a dict"),
+        ("'a,b'", "preprocess_handler returned str", "return a dict"),
+        ("[{'a': 1}, 2]", "preprocess_handler returned list", "an element is int; return a dict"),
     ],
 )
-def test_handler_returning_a_non_dict_skips_naming_the_record(baseline, tmp_path, bad, type_name, detail):
+def test_handler_returning_a_non_dict_skips_naming_the_record(baseline, tmp_path, bad, reason, detail):
     data = tmp_path / "data"
     data.mkdir()
     (data / "part.csv").write_text("1,2\n3,4\n5,6\n", encoding="utf-8")
@@ -340,15 +340,13 @@ def test_handler_returning_a_non_dict_skips_naming_the_record(baseline, tmp_path
     )
     with pytest.raises(TooManySkipped) as info:
         baseline(data, DatasetFormat(CSV), record_preprocessor_script=script)
-    assert str(info.value).startswith(
-        f"preprocess_handler returned {type_name} for record {data / 'part.csv'}:2; {detail}"
-    )
+    assert str(info.value).startswith(f"{reason} for record {data / 'part.csv'}:2; {detail}")
     assert "Skipped 1 of 3 records (33.33%)" in str(info.value)
     statistics, _, _ = baseline(
         data, DatasetFormat(CSV), record_preprocessor_script=script, max_skipped_fraction=0.5
     )
     assert statistics["dataset"]["item_count"] == 2
-    assert statistics["dataset"]["skipped"]["reasons"] == {f"preprocess_handler returned {type_name}": 1}
+    assert statistics["dataset"]["skipped"]["reasons"] == {reason: 1}
 
 
 # ---------------------------------------------------------------- postprocess_handler

@@ -440,6 +440,26 @@ def test_zero_matches_fails_naming_both_paths(tmp_path):
     assert not out.exists() or not any(out.rglob("*")), sorted(out.rglob("*"))
 
 
+def test_records_without_an_id_or_a_label_are_skipped_with_their_reason(tmp_path):
+    """A capture record with neither inferenceId nor eventId, and a ground-truth line without
+    groundTruthData.data or without eventMetadata.eventId, are skipped at their file:line."""
+    no_label = json.dumps({"groundTruthData": {"encoding": "CSV"}, "eventMetadata": {"eventId": "e2"}})
+    no_event = json.dumps({"groundTruthData": {"data": "0", "encoding": "CSV"}, "eventMetadata": {}})
+    truth = tmp_path / "gt" / "g.jsonl"
+    write_lines(truth, [truth_line("e1", "1"), no_label, no_event])
+    no_id = json.loads(capture_record("1", "0.5", "2021-05-06T21:31:00Z", ""))
+    capture = tmp_path / "capture" / "a.jsonl"
+    write_lines(capture, [capture_record("1", "0.5", "2021-05-06T21:30:00Z", "e1"), json.dumps(no_id)])
+    summary, ledger = run_merge(tmp_path / "capture", tmp_path / "gt", tmp_path / "out", engine="local")
+    assert (summary.merged, summary.captures_skipped, summary.ground_truth_skipped) == (1, 1, 2)
+    assert ledger.skipped == Counter({"no event id": 1})
+    assert ledger.describe_examples() == [
+        f"{capture}:2: no event id: eventMetadata has neither inferenceId nor eventId",
+        f"{truth}:2: not a ground-truth record: expected groundTruthData.data and eventMetadata.eventId",
+        f"{truth}:3: not a ground-truth record: expected groundTruthData.data and eventMetadata.eventId",
+    ]
+
+
 @pytest.mark.parametrize("corrupt_line", [False, True], ids=["columnar", "line-by-line"])
 def test_empty_ids_read_the_same_on_both_paths(tmp_path, corrupt_line):
     """An empty inferenceId falls back to the eventId; an empty eventId without one is skipped as

@@ -363,7 +363,7 @@ def test_every_split_size_reads_every_line_once_in_order(tmp_path, variant):
         assert ledger.records_read == len(rows)
 
 
-# -- merge law, without Spark -----------------------------------------------------------------------
+# -- merging states, without Spark (the merge laws: tests/test_merge_laws.py) ----------------------
 def string_batch(columns: dict[str, list[str | None]]) -> Batch:
     cols = [
         Column(n, positional(i), pa.array(v, type=pa.string())) for i, (n, v) in enumerate(columns.items())
@@ -371,51 +371,11 @@ def string_batch(columns: dict[str, list[str | None]]) -> Batch:
     return Batch(len(next(iter(columns.values()))), cols)
 
 
-def merge_law_columns(rng: np.random.Generator, rows: int) -> dict[str, list]:
-    return {
-        "num": with_missing(rng, [repr(float(v)) for v in rng.normal(0, 1, rows)], 0.1),
-        "int": [str(v) for v in rng.integers(-5, 5, rows)],
-        "cat": with_missing(rng, [f"k{v}" for v in rng.integers(0, 30, rows)], 0.1),
-        "late_word": [str(v) for v in rng.integers(0, 9, rows - 1)] + ["oops"],
-    }
-
-
 def halves(columns: dict[str, list], cut: int) -> tuple[Batch, Batch]:
     return (
         string_batch({k: v[:cut] for k, v in columns.items()}),
         string_batch({k: v[cut:] for k, v in columns.items()}),
     )
-
-
-@pytest.mark.parametrize(("rows", "cut"), [(1000, 400), (2049, 1), (1500, 1499)])
-def test_merge_of_halves_equals_one_pass_without_compaction(rows, cut):
-    columns = merge_law_columns(np.random.default_rng(rows), rows)
-    first, second = halves(columns, cut)
-    left, right, whole = DatasetProfile(), DatasetProfile(), DatasetProfile()
-    left.update(first)
-    right.update(second)
-    whole.update(string_batch(columns))
-    merged = left.merge(right)
-    assert merged.item_count == whole.item_count == rows
-    for name in columns:
-        a, b = merged.columns[name], whole.columns[name]
-        assert a.type_counts == b.type_counts, name
-        assert a.histogram == b.histogram, name
-        if b.moments is None:
-            assert a.moments is None and a.kll is None, name
-            continue
-        assert (a.moments.n, a.moments.minimum, a.moments.maximum) == (
-            b.moments.n,
-            b.moments.minimum,
-            b.moments.maximum,
-        )
-        assert a.moments.total == pytest.approx(b.moments.total, rel=1e-12, abs=1e-12)
-        assert a.moments.mean == pytest.approx(b.moments.mean, rel=1e-12, abs=1e-12)
-        assert a.moments.m2 == pytest.approx(b.moments.m2, rel=1e-12)
-        # At most one level's worth of values: merging concatenates level 0 in order.
-        assert a.kll.levels() == b.kll.levels(), name
-    assert merged.columns["late_word"].is_string
-    assert merged.columns["late_word"].histogram["oops"] == 1
 
 
 def test_merge_compacts_at_full_capacity_where_update_does_not():
@@ -430,26 +390,6 @@ def test_merge_compacts_at_full_capacity_where_update_does_not():
     merged = left.merge(right).columns["v"].kll
     assert [len(level) for level in merged.levels()] == [0, 1025]
     assert merged.total_weight() == 2050
-
-
-def test_merge_of_halves_with_compaction_keeps_counts_and_weights():
-    rows = 40_000
-    columns = merge_law_columns(np.random.default_rng(8), rows)
-    first, second = halves(columns, 17_000)
-    left, right, whole = DatasetProfile(), DatasetProfile(), DatasetProfile()
-    left.update(first)
-    right.update(second)
-    whole.update(string_batch(columns))
-    merged = left.merge(right)
-    assert merged.item_count == rows
-    for name in ("num", "int"):
-        a, b = merged.columns[name], whole.columns[name]
-        assert a.type_counts == b.type_counts
-        assert a.moments.n == b.moments.n
-        assert a.moments.m2 == pytest.approx(b.moments.m2, rel=1e-12)
-        assert a.kll.total_weight() == b.kll.total_weight() == a.moments.n
-        assert len(a.kll.levels()) > 1
-    assert merged.columns["cat"].histogram == whole.columns["cat"].histogram
 
 
 def test_merge_past_histogram_limit_switches_to_hll():
