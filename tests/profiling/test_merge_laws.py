@@ -35,18 +35,18 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from analyzer.batch import Batch, Column, positional
 from analyzer.custom import hooks as custom
-from analyzer.ledger import Location
-from analyzer.ordered_merge import OrderedMerge
-from analyzer.profile.column import ProfileSettings
-from analyzer.profile.dataset import DatasetProfile
-from analyzer.profile.segmented import SegmentBaseline, SegmentedProfile
+from analyzer.files.sources import Split
+from analyzer.profiling.column import ProfileSettings
+from analyzer.profiling.dataset import DatasetProfile
+from analyzer.profiling.ordered_merge import OrderedMerge
+from analyzer.profiling.segmented import SegmentBaseline, SegmentedProfile
+from analyzer.profiling.statistics import build_statistics, dataset_section
 from analyzer.quality.metrics import evaluate
 from analyzer.quality.spec import BINARY, METRICS_KEY, MULTICLASS, REGRESSION, QualitySpec
 from analyzer.quality.states import QualityProfile
-from analyzer.sources import Split
-from analyzer.statistics import build_statistics, dataset_section
+from analyzer.readers.batch import Batch, Column, positional
+from analyzer.readers.ledger import Location
 
 SEEDS = (0, 1, 2, 3)
 SIGNIFICANT_DIGITS = 12

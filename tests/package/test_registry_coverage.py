@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.drift import registry
-from analyzer.settings import KNOBS
+from analyzer.checks.drift import registry
+from analyzer.config.settings import KNOBS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "analyzer"
 TESTS = ROOT / "tests"
 THIS = Path(__file__).resolve()
