@@ -122,7 +122,7 @@ def run(records: int, workdir: Path) -> dict:
     args = [
         sys.executable,
         "-m",
-        "analyzer.cli.main",
+        "analyzer.cli",
         "baseline",
         "--dataset",
         str(path),

@@ -44,7 +44,7 @@ def make_csv(path: Path, records: int, columns: int, distinct: int, seed: int = 
 
 
 def timed_baseline(dataset: Path, output: Path, top_k: int) -> tuple[float, int]:
-    args = [sys.executable, "-m", "analyzer.cli.main", "baseline", "--dataset", str(dataset), "--header"]
+    args = [sys.executable, "-m", "analyzer.cli", "baseline", "--dataset", str(dataset), "--header"]
     args += ["--output", str(output), "--categorical-top-k", str(top_k)]
     return timed_process(args, "baseline", env={**os.environ, "PYTHONPATH": str(ROOT)})
 

@@ -41,7 +41,7 @@ from analyzer.readers.arrow_memory import give_back, trim_heap, use_returning_po
 from analyzer.readers.header_like import HeaderLike
 from analyzer.runtime.tasks import runs_here, spark_context, task_count
 
-log = logging.getLogger("monitor_analyzer.profiling")
+log = logging.getLogger("monitor_analyzer.profile")
 
 
 def make_read_plan(*args, **kwargs) -> ReadPlan:

@@ -18,7 +18,7 @@ import logging
 
 import pyarrow as pa
 
-log = logging.getLogger("monitor_analyzer.profiling")
+log = logging.getLogger("monitor_analyzer.profile")
 
 _chosen: bool = False
 

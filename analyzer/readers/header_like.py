@@ -37,7 +37,7 @@ from analyzer.common.log_text import printable
 from analyzer.common.number_text import FRACTIONAL_RE, INTEGRAL_RE
 from analyzer.config.formats import CSV, DatasetFormat
 
-log = logging.getLogger("monitor_analyzer.profiling")
+log = logging.getLogger("monitor_analyzer.profile")
 
 HEAD_BYTES = 16 * 1024  # read per file on the driver: about a hundred lines of a typical CSV
 MAX_LINES = 100  # lines below the first that are compared with it

@@ -148,7 +148,7 @@ def test_the_cli_fails_in_one_line_naming_the_file(tmp_path):
     script = changing_preprocessor(tmp_path, victim, "truncate", tmp_path / "calls.txt")
     done = subprocess.run(
         [
-            sys.executable, "-m", "analyzer.cli.main", "baseline", "--dataset", str(data),
+            sys.executable, "-m", "analyzer.cli", "baseline", "--dataset", str(data),
             "--output", str(tmp_path / "out"), "--preprocessor", str(script), "--engine", "local",
         ],
         capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},

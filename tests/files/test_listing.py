@@ -125,7 +125,7 @@ def test_validate_ends_on_a_link_loop_and_reports_links_out(source):
     (hour / "top").symlink_to("../..", target_is_directory=True)
     (source / "passwd.csv").symlink_to("/etc/passwd")
     done = subprocess.run(
-        [sys.executable, "-m", "analyzer.cli.main", "validate", "--dataset", str(source), "--json"],
+        [sys.executable, "-m", "analyzer.cli", "validate", "--dataset", str(source), "--json"],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -88,3 +89,32 @@ def test_a_key_without_a_description_fails_the_build(monkeypatch):
     monkeypatch.delitem(module.KEY_MEANINGS, "dataset_source")
     with pytest.raises(PluginError, match="undocumented keys \\['dataset_source'\\]"):
         module.environment_keys_markdown()
+
+
+# A test named in the docs: a file (``tests/<stage>/test_x.py``), optionally ``::test_name``.
+TEST_REFERENCE = re.compile(r"(tests/[\w/]+\.py)(?:::\s*(\w+))?")
+# The shorthand after a named file: ``::test_name`` alone.
+SHORT_REFERENCE = re.compile(r"(?<![\w.])::(test_\w+)")
+
+
+def test_every_test_the_docs_name_exists():
+    """The guarantees in the docs each name the test that pins them: those names must stay true."""
+    defined = set()
+    for path in (ROOT / "tests").rglob("*.py"):
+        defined.update(re.findall(r"^(?:async )?def (test_\w+)", path.read_text(encoding="utf-8"), re.M))
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    named, missing = 0, []
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        for file, test in TEST_REFERENCE.findall(text):
+            named += 1
+            if not (ROOT / file).is_file():
+                missing.append(f"{page.name}: {file}")
+            elif test and not re.search(rf"^(?:async )?def {test}\b", (ROOT / file).read_text(), re.M):
+                missing.append(f"{page.name}: {file}::{test}")
+        for test in SHORT_REFERENCE.findall(text):
+            named += 1
+            if test not in defined:
+                missing.append(f"{page.name}: ::{test}")
+    assert named > 50  # the docs do name their tests
+    assert missing == []

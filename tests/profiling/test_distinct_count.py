@@ -19,7 +19,7 @@ from analyzer.config.formats import DatasetFormat
 from analyzer.profiling import hll, xxh64
 from analyzer.profiling.dataset import DatasetProfile
 from tests.conftest import approx_count_distinct, features_by_name
-from tests.profile.test_profile_reference import string_batch
+from tests.profiling.test_profile_reference import string_batch
 
 CSV = DatasetFormat(kind="csv", header=False)
 
@@ -134,7 +134,7 @@ def test_xxh64_matches_the_reference_library():
 
 def test_estimate_is_hyperloglog_of_every_value_across_the_switch_to_registers():
     """Exact counts turn into registers past 1,000 distinct values without losing any value's
-    hash (that the estimate does not depend on the task layout is tests/test_merge_laws.py's)."""
+    hash (that the estimate does not depend on the task layout is tests/profiling/test_merge_laws.py's)."""
     rng = random.Random(7)
     values = [f"{rng.randrange(4_000):04d}" for _ in range(9_000)]
     whole = DatasetProfile()

@@ -60,7 +60,7 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     """The CLI with the local engine (a JVM would not start under the address-space cap)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
-        [sys.executable, "-m", "analyzer.cli.main", *args, "--engine", "local"],
+        [sys.executable, "-m", "analyzer.cli", *args, "--engine", "local"],
         cwd=cwd,
         env=env,
         capture_output=True,

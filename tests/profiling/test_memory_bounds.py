@@ -149,7 +149,7 @@ def test_top_k_values_are_cut_too_and_the_setting_is_honoured(tmp_path):
 def test_a_dataset_wider_than_max_columns_fails_at_once_with_one_line(tmp_path):
     path = tmp_path / "wide.csv"
     path.write_text(",".join(f"c{i}" for i in range(30)) + "\n" + ",".join("1" * 30) + "\n")
-    cli = [sys.executable, "-m", "analyzer.cli.main", "baseline", "--dataset", str(path), "--header"]
+    cli = [sys.executable, "-m", "analyzer.cli", "baseline", "--dataset", str(path), "--header"]
     failed = subprocess.run(
         [*cli, "--output", str(tmp_path / "out"), "--max-columns", "20"], capture_output=True, text=True
     )

@@ -363,7 +363,7 @@ def test_every_split_size_reads_every_line_once_in_order(tmp_path, variant):
         assert ledger.records_read == len(rows)
 
 
-# -- merging states, without Spark (the merge laws: tests/test_merge_laws.py) ----------------------
+# -- merging states, without Spark (the merge laws: tests/profiling/test_merge_laws.py) ----------------------
 def string_batch(columns: dict[str, list[str | None]]) -> Batch:
     cols = [
         Column(n, positional(i), pa.array(v, type=pa.string())) for i, (n, v) in enumerate(columns.items())

@@ -203,11 +203,11 @@ def test_run_job_on_spark_logs_it_and_with_header_does_not(baseline, golden, tmp
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """``python -m analyzer.cli.main`` from this checkout, profiling in its own process (no JVM)."""
+    """``python -m analyzer.cli`` from this checkout, profiling in its own process (no JVM)."""
     environment = {k: v for k, v in os.environ.items() if k not in ("SPARK_MASTER", "dataset_source")}
     environment.update(PYTHONPATH=str(ROOT), **(env or {}))
     return subprocess.run(
-        [sys.executable, "-m", "analyzer.cli.main", *args],
+        [sys.executable, "-m", "analyzer.cli", *args],
         env=environment,
         capture_output=True,
         text=True,
@@ -216,7 +216,7 @@ def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 
 
 def test_cli_baseline_and_monitor_log_it(golden, tmp_path):
-    expected = f"WARNING monitor_analyzer.profiling - {golden / TRAINING}:1: line 1 looks like a header"
+    expected = f"WARNING monitor_analyzer.profile - {golden / TRAINING}:1: line 1 looks like a header"
     result = cli("baseline", "--dataset", str(golden / TRAINING), "--output", str(tmp_path / "base"))
     assert result.returncode == 0, result.stderr
     assert expected in result.stderr and CSV_FIX in result.stderr

@@ -38,7 +38,7 @@ def test_a_job_ends_the_spark_it_started_before_writing_reports(tmp_path):
     script.write_text(POSTPROCESSOR, encoding="utf-8")
     children = tmp_path / "children.json"
     result = subprocess.run(
-        [sys.executable, "-m", "analyzer.cli.main", "baseline", "--dataset", str(data), "--output",
+        [sys.executable, "-m", "analyzer.cli", "baseline", "--dataset", str(data), "--output",
          str(tmp_path / "out"), "--engine", "spark", "--postprocessor", str(script)],
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "CHILDREN_FILE": str(children)},
         capture_output=True, text=True, timeout=300,
