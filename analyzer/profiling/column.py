@@ -16,8 +16,8 @@ from analyzer.profiling.datatypes import (
     INTEGRAL,
     NULL,
     STRING,
-    classify,
     classify_counted,
+    numeric_mask,
     to_double,
 )
 from analyzer.profiling.kll import KLLSketch
@@ -94,8 +94,8 @@ class ColumnState:
             # a cut key has lost the text its type depends on.
             is_number, counts = classify_counted(counted, values)
         else:
-            is_frac, is_int, counts = classify(values)
-            is_number = pc.or_(is_frac, is_int)
+            mask, counts = numeric_mask(values)
+            is_number = pa.array(mask)
         for i, c in enumerate(counts):
             self.type_counts[i] += c
         if self.is_string:

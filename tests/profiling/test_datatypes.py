@@ -113,6 +113,24 @@ def test_classify_agrees_with_python_regex_on_generated_tokens():
         assert classify_one(token) == deequ_class(token), repr(token)
 
 
+def test_classify_in_bulk_agrees_with_python_regex():
+    """Each test runs on the values the earlier ones left: a shuffled mix of every class, with nulls,
+    must come out as Deequ's regexes classify each value on its own."""
+    import random
+
+    pieces = ["", "-", "+", " ", "1", "12", ".", ".5", "e", "E+", "x", "true", "\u0661"]
+    tokens = [a + b + c for a in pieces for b in pieces for c in pieces] + ["false", "007", "- 3"]
+    rng = random.Random(5)
+    for nulls in (0.0, 0.1):
+        values = [None if rng.random() < nulls else rng.choice(tokens) for _ in range(20_000)]
+        is_frac, is_int, counts = classify(pa.array(values, type=pa.string()))
+        expected = ["Unknown" if v is None else deequ_class(v) for v in values]
+        assert is_frac.to_pylist() == [e == "Fractional" for e in expected]
+        assert is_int.to_pylist() == [e == "Integral" for e in expected]
+        names = ["Unknown", "Fractional", "Integral", "Boolean", "String"]
+        assert counts == [expected.count(name) for name in names]
+
+
 def test_classify_none_is_unknown():
     assert classify_one(None) == UNK
 
