@@ -56,25 +56,20 @@ def _schema(parts: list[str], ground_truth: bool) -> pa.Schema:
     return pa.schema(fields)
 
 
-def _csv_fields(payloads: list[pa.ChunkedArray]) -> list[pa.Array]:
+def _csv_fields(payloads: list[pa.ChunkedArray], width: int) -> list[pa.Array]:
     """The fields of the first of ``payloads``, which is taken off the list (so that no one holds
-    the payloads once they are split)."""
+    the payloads once they are split). ``_unusual_rows`` has set aside every payload that is
+    missing, empty, multi-line, quoted or not ``width`` fields wide."""
     data = one_array(payloads.pop(0))
     if len(data) == 0:
         return []
-    if data.null_count or pc.any(pc.equal(data, "")).as_py():
-        raise Declined("missing or empty payload")  # the record reader skips those with their line
     data = _trimmed(data)
-    if pc.any(pc.match_substring(data, "\n")).as_py() or pc.any(pc.match_substring(data, '"')).as_py():
-        raise Declined("multi-line or quoted payload")
-    lengths = pc.min_max(_widths(data))
-    width = lengths["min"].as_py()
-    if width != lengths["max"].as_py():
-        raise Declined("payload widths differ")
     n = len(data)
     values = pc.list_flatten(pc.split_pattern(data, ","))
     del data  # the payloads, now copied into the fields
     give_back()
+    if len(values) != n * width:
+        raise Declined("payload widths differ")
     if width == 1:
         return [_missing_if_empty(values)]  # one field a record: the fields are the column, no take
     starts = np.arange(0, n * width, width)
@@ -192,14 +187,14 @@ def read_columnar(lines: LineIndex, plan: ReadPlan, parts: list[str]) -> Columna
     _check_share(aside, lines)
     table, row_lines = _parse_runs(lines, aside, schema)
     give_back()  # the JSON parser's working memory, as large as the split
-    odd = _unusual_rows(table, plan, parts)
+    odd, widths = _unusual_rows(table, plan, parts)
     if odd.any():
         aside.update(row_lines[odd].tolist())
         _check_share(aside, lines)
         table = table.filter(pa.array(~odd))
     tables = [table]
     del table  # _columns takes it off the list, to let its payloads go once they are split
-    analyzed, dropped, batch = _columns(tables, plan, parts)
+    analyzed, dropped, batch = _columns(tables, plan, parts, widths)
     give_back()  # the payloads split into fields
     segment_records = None
     if batch is not None and batch.segments is not None:
@@ -307,41 +302,61 @@ def _python_reads(line: bytes) -> bool:
     return True
 
 
-def _unusual_rows(table: pa.Table, plan: ReadPlan, parts: list[str]) -> np.ndarray:
-    """Records the columns below cannot read as the record reader does."""
+def _unusual_rows(table: pa.Table, plan: ReadPlan, parts: list[str]) -> tuple[np.ndarray, list[int | None]]:
+    """Records the columns below cannot read as the record reader does, and the width the payloads
+    of each part (then of the ground truth) have in the others."""
     odd = np.zeros(len(table), dtype=bool)
+    widths: list[int | None] = []
     if not len(table):
-        return odd
+        return odd, widths
     capture = table.column("captureData")
     for i, _name in enumerate(parts):
         odd |= _not_csv(pc.struct_field(capture, [i, 3]))
-        odd |= _unusual_payloads(pc.struct_field(capture, [i, 2]))
+        unusual, width = _unusual_payloads(pc.struct_field(capture, [i, 2]))
+        odd |= unusual
+        widths.append(width)
     if plan.ground_truth:
         labels = table.column(GROUND_TRUTH)
         odd |= _not_csv(pc.struct_field(labels, [3]))
-        odd |= _unusual_payloads(pc.struct_field(labels, [2]))
+        unusual, width = _unusual_payloads(pc.struct_field(labels, [2]))
+        odd |= unusual
+        widths.append(width)
     if plan.window is not None:
         times = pc.struct_field(table.column("eventMetadata"), [1]).combine_chunks()
         odd[_failing(times, lambda t: pc.cast(t, pa.timestamp("us", tz="UTC")))] = True
-    return odd
+    return odd, widths
 
 
 def _not_csv(encoding) -> np.ndarray:
     return _flags(pc.not_equal(pc.fill_null(pc.utf8_upper(encoding), ""), "CSV"))
 
 
-def _unusual_payloads(data) -> np.ndarray:
+def _unusual_payloads(data) -> tuple[np.ndarray, int | None]:
     """Missing or empty, several lines, quotes or carriage returns, or a width other than the
-    most common one (the record reader gives such rows other columns)."""
+    most common one (the record reader gives such rows other columns); and that width."""
     trimmed = _trimmed(data)
     odd = _flags(pc.is_null(data)) | _flags(pc.equal(trimmed, ""))
     for mark in ("\n", "\r", '"'):
-        odd |= _flags(pc.match_substring(trimmed, mark))
+        if _in_buffers(trimmed, mark):
+            odd |= _flags(pc.match_substring(trimmed, mark))
     widths = pc.fill_null(_widths(trimmed), 0).to_numpy()
     usual = widths[~odd]
-    if len(usual):
-        odd |= widths != np.bincount(usual).argmax()
-    return odd
+    if not len(usual):
+        return odd, None
+    width = int(np.bincount(usual).argmax())
+    return odd | (widths != width), width
+
+
+def _in_buffers(data, mark: str) -> bool:
+    """Whether ``mark`` (one ASCII character) may be in some value: a scan of the data buffers,
+    which ``match_substring`` is ten times slower at; marks are rare, so this is mostly the answer."""
+    code = ord(mark)
+    chunks = data.chunks if isinstance(data, pa.ChunkedArray) else [data]
+    for chunk in chunks:
+        buffer = chunk.buffers()[2]
+        if buffer is not None and (np.frombuffer(buffer, dtype=np.uint8) == code).any():
+            return True
+    return False
 
 
 def _flags(mask) -> np.ndarray:
@@ -361,10 +376,10 @@ def _failing(values: pa.Array, convert) -> list[int]:
 
 
 def _columns(
-    tables: list[pa.Table], plan: ReadPlan, parts: list[str]
+    tables: list[pa.Table], plan: ReadPlan, parts: list[str], widths: list[int | None]
 ) -> tuple[int, list[tuple[str, int]], Batch | None]:
     """(records analysed, records dropped by reason, their batch) of records all usual, from the
-    table taken off ``tables``."""
+    table taken off ``tables``; ``widths``: the fields of each payload, from ``_unusual_rows``."""
     table = tables.pop()
     metadata = table.column("eventMetadata")
     dropped: list[tuple[str, int]] = []
@@ -394,7 +409,7 @@ def _columns(
     # The payloads are now the only reference to their text: each is let go once split into fields
     # (``_csv_fields`` pops it), so a 190 MB payload is not held by the table besides its fields.
     del table, capture, metadata
-    split = [_csv_fields(payloads) for _ in range(len(payloads))]
+    split = [_csv_fields(payloads, width) for width in widths]
     fields = [(i, values) for i in range(len(parts)) for values in split[i]]  # (segment, values)
     truth = split[len(parts)] if plan.ground_truth else []
     columns = [
