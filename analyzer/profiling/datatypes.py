@@ -134,6 +134,16 @@ def determine_type(counts: list[int]) -> InferredType:
 
 def to_double(values: pa.Array) -> pa.Array:
     """Numeric strings to float64. Deequ's regexes allow one space after the sign ("- 3")."""
-    if pc.any(pc.match_substring(values, " ")).as_py():  # rare: the regex rewrite is the costly part
+    if _may_hold_space(values):  # rare: the regex rewrite is the costly part
         values = pc.replace_substring_regex(values, r"^([-+]?) ", r"\1")
     return pc.cast(values, pa.float64())
+
+
+def _may_hold_space(values: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether a space is in the data buffers (a byte scan: match_substring is ten times slower)."""
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    for chunk in chunks:
+        data = chunk.buffers()[2]
+        if data is not None and (np.frombuffer(data, dtype=np.uint8) == ord(" ")).any():
+            return True
+    return False
