@@ -106,12 +106,14 @@ demo: install
 	bash examples/demo.sh
 
 # Benchmarks (figures are printed and appended to bench/results/): capture data at 100k, 1M and
-# 10M records plus 2,000 features x 100k, each against a polars reference in the same run; then
-# the CSV profile against a Catalyst aggregation. BENCH_RECORDS overrides the sizes.
+# 10M records plus 2,000 features x 100k, each against streaming polars and DuckDB queries in the
+# same run; the CPU cost of each profiling step; then the CSV profile against a Catalyst
+# aggregation. BENCH_RECORDS overrides the sizes.
 BENCH_RECORDS ?= 100000 1000000 10000000
 bench: install
 	$(VPY) -m pip install --quiet -c constraints.txt -e '.[test,bench]'
 	$(VPY) -m bench.capture_bench --records $(BENCH_RECORDS) --wide
+	$(VPY) -m bench.step_bench --records 100000 1000000
 	$(VPY) -m bench.profile_bench --rows 200000 --cols 26
 	$(VPY) -m bench.quality_bench --records 100000 1000000
 	$(VPY) -m bench.schedule_bench --records 100000 1000000

@@ -1,14 +1,17 @@
-"""Capture-data benchmark: baseline and monitoring runs against a polars single-pass reference.
+"""Capture-data benchmark: baseline and monitoring runs against streaming polars and DuckDB queries.
 
 Generates SageMaker capture files (CSV payloads; numeric and categorical features, missing values,
 drift in the monitored hour, several files per hour), then for each case runs, on the same files and
-in the same run: the analyzer's baseline job, its monitoring job (statistics + checks +
-violations + CloudWatch metrics), and a polars reference profile (parse the JSON lines, split the
-payloads, and compute count/mean/std/min/max/quantiles and value counts for every feature).
-Each analyzer job runs as a fresh `monitor-analyzer` process, as a scheduled job would (cold start
-included). Prints wall time, records/s, MB/s, peak RSS of that job's whole process tree (JVM and
-Python workers included) and our time divided by the polars time; appends every figure to
-bench/results/capture.jsonl with the machine's cores and memory.
+in the same run: the analyzer's baseline job on the baseline files, its monitoring job (statistics +
+checks + violations + CloudWatch metrics) on the monitored hour, and on each of those two sets of
+files the two references of ``bench/capture_references.py``: the fastest queries a polars or a
+DuckDB user would write for the same statistics (one streaming pass each). Each reference's numbers
+are checked against the job's ``statistics.json`` (a mismatch stops the bench), so a reference
+cannot silently compute less. Each analyzer job runs as a fresh `monitor-analyzer` process, as a
+scheduled job would (cold start included); the references run in this process, their libraries
+already imported. Prints wall time, records/s, MB/s, peak RSS of that job's whole process tree (JVM
+and Python workers included) and our time divided by each reference's time on the same files;
+appends every figure to bench/results/capture.jsonl with the machine's cores and memory.
 
     .venv/bin/python -m bench.capture_bench --records 100000 1000000 --wide
     .venv/bin/python -m bench.capture_bench --records 10000000          (about 5 GB of capture files)
@@ -27,10 +30,12 @@ import numpy as np
 import pandas as pd
 import psutil
 
+from bench.capture_references import check, duckdb_profile, polars_profile
 from bench.results_file import append_result, bench_arguments
 
 CLI = Path(sys.executable).with_name("monitor-analyzer")
 CATEGORIES = ["red", "green", "blue", "cyan", "magenta", "yellow"]
+REFERENCES = {"polars": polars_profile, "duckdb": duckdb_profile}
 
 
 def generate(
@@ -80,61 +85,39 @@ def generate(
     return root
 
 
-def tree_rss(process: psutil.Process) -> int:
+def tree_rss(process: psutil.Process, cpu: dict[int, float] | None = None) -> int:
+    """The RSS of the process tree; with ``cpu``, each process's CPU seconds so far noted there."""
     total = 0
     for p in [process, *process.children(recursive=True)]:
         with suppress(psutil.Error):  # a worker may exit while we look
             total += p.memory_info().rss
+            if cpu is not None:
+                times = p.cpu_times()
+                cpu[p.pid] = times.user + times.system
     return total
-
-
-def polars_profile(root: Path) -> None:
-    """The reference: one lazy polars query over the same files: parse, split the payloads, then per
-    column count, missing, mean, population std, min, max and median of the numbers, plus value
-    counts of the columns that are not numeric. Polars uses every core."""
-    import polars as pl
-
-    frame = pl.read_ndjson(list(root.rglob("*.jsonl")))
-    payload = pl.col("captureData").struct.field("endpointInput").struct.field("data").str.split(",")
-    output = pl.col("captureData").struct.field("endpointOutput").struct.field("data")
-    width = frame.select(payload.list.len().max()).item()
-    table = (
-        frame.lazy()
-        .select([output.alias("c0")] + [payload.list.get(i).alias(f"c{i + 1}") for i in range(width)])
-        .with_columns(pl.all().replace("", None))
-    )
-    aggregates = []
-    for name in [f"c{i}" for i in range(width + 1)]:
-        x = pl.col(name).cast(pl.Float64, strict=False)
-        aggregates += [
-            pl.col(name).count().alias(f"{name}_n"),
-            x.count().alias(f"{name}_numbers"),
-            x.mean().alias(f"{name}_mean"),
-            x.std(ddof=0).alias(f"{name}_std"),
-            x.min().alias(f"{name}_min"),
-            x.max().alias(f"{name}_max"),
-            x.median().alias(f"{name}_median"),
-        ]
-    collected = table.collect()
-    summary = collected.lazy().select(aggregates).collect()
-    for name in collected.columns:
-        if summary[f"{name}_numbers"][0] < summary[f"{name}_n"][0]:  # not numeric: categories
-            collected.get_column(name).value_counts()
 
 
 def timed_process(args: list[str], what: str, env: dict | None = None) -> tuple[float, int]:
     """Run ``args`` in a fresh process (a scheduled job starts cold); wall seconds and the peak RSS of
     its whole process tree (the JVM and the Python workers included)."""
+    seconds, peak, _ = timed_job(args, what, env)
+    return seconds, peak
+
+
+def timed_job(args: list[str], what: str, env: dict | None = None) -> tuple[float, int, float]:
+    """``timed_process`` and the CPU seconds of the process tree: each process's last reading, taken
+    every 50 ms (a machine shared with other work changes the wall time far more than this)."""
     start = time.perf_counter()
     process = psutil.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     peak = 0
+    cpu: dict[int, float] = {}
     while process.poll() is None:
-        peak = max(peak, tree_rss(process))
+        peak = max(peak, tree_rss(process, cpu))
         time.sleep(0.05)
     seconds = time.perf_counter() - start
     if process.returncode != 0:
         raise RuntimeError(f"{what} failed: {process.stderr.read().decode()[-2000:]}")
-    return seconds, peak
+    return seconds, peak, sum(cpu.values())
 
 
 def timed_cli(*args: str) -> tuple[float, int]:
@@ -151,54 +134,88 @@ def baseline_args(baseline: Path) -> list[str]:
     ]
 
 
+def categorical_columns(features: int) -> set[str]:
+    """The analyzer's names of the features ``generate`` makes categorical (the output is _c0)."""
+    return {f"_c{i + 1}" for i in range(features) if i % 5 == 4}
+
+
+def timed_references(root: Path, features: int, statistics: Path, label: str) -> dict[str, tuple]:
+    """Wall and CPU seconds of each reference over the files under ``root``, checked against our
+    ``statistics``."""
+    files = sorted(root.rglob("*.jsonl"))
+    seconds = {}
+    for name, profile in REFERENCES.items():
+        start, cpu = time.perf_counter(), time.process_time()
+        numbers = profile(files, categorical_columns(features))
+        seconds[name] = (time.perf_counter() - start, time.process_time() - cpu)
+        check(statistics, numbers, f"{name} on the {label} files")
+    return seconds
+
+
 def run_case(name: str, base: Path, current: Path, records: int, features: int, size_mb: float) -> dict:
     out = current.parent / f"{current.name}-out"
     common = ["--format", "capture"]
     figures: dict[str, dict] = {}
-    seconds, peak = timed_cli("baseline", "--dataset", str(base), *common, "--output", str(out / "baseline"))
-    figures["baseline"] = {"seconds": seconds, "peak_rss_mb": peak / 2**20}
-    seconds, peak = timed_cli(
-        "monitor",
-        "--dataset",
-        str(current),
-        *common,
-        "--output",
-        str(out / "monitor"),
-        *baseline_args(out / "baseline"),
-        "--start-time",
-        "2026-11-22T10:00:00Z",
-        "--end-time",
-        "2026-11-22T11:00:00Z",
-        "--publish-cloudwatch",
-        "--cloudwatch-dir",
-        str(out / "cloudwatch"),
-        "--endpoint-name",
-        "ep",
-        "--schedule-name",
-        "bench",
+    seconds, peak, cpu = timed_job(
+        [str(CLI), "baseline", "--dataset", str(base), *common, "--output", str(out / "baseline")], "baseline"
     )
-    figures["monitor"] = {"seconds": seconds, "peak_rss_mb": peak / 2**20}
-    start = time.perf_counter()
-    polars_profile(current)
-    reference = time.perf_counter() - start
-    for f in figures.values():
+    figures["baseline"] = {"seconds": seconds, "cpu_seconds": cpu, "peak_rss_mb": peak / 2**20}
+    seconds, peak, cpu = timed_job(
+        [
+            str(CLI),
+            "monitor",
+            "--dataset",
+            str(current),
+            *common,
+            "--output",
+            str(out / "monitor"),
+            *baseline_args(out / "baseline"),
+            "--start-time",
+            "2026-11-22T10:00:00Z",
+            "--end-time",
+            "2026-11-22T11:00:00Z",
+            "--publish-cloudwatch",
+            "--cloudwatch-dir",
+            str(out / "cloudwatch"),
+            "--endpoint-name",
+            "ep",
+            "--schedule-name",
+            "bench",
+        ],
+        "monitor",
+    )
+    figures["monitor"] = {"seconds": seconds, "cpu_seconds": cpu, "peak_rss_mb": peak / 2**20}
+    references = {
+        "baseline": timed_references(base, features, out / "baseline" / "statistics.json", "baseline"),
+        "monitor": timed_references(current, features, out / "monitor" / "statistics.json", "monitored"),
+    }
+    for kind, f in figures.items():
         f["records_per_s"] = records / f["seconds"]
         f["mb_per_s"] = size_mb / f["seconds"]
-        f["ratio_to_polars"] = f["seconds"] / reference
+        for reference, (seconds, cpu) in references[kind].items():
+            f[f"{reference}_seconds"] = seconds
+            f[f"{reference}_cpu_seconds"] = cpu
+            f[f"ratio_to_{reference}"] = f["seconds"] / seconds
     record = {
         "case": name,
         "records": records,
         "features": features,
         "mb": round(size_mb, 1),
-        "polars_seconds": round(reference, 2),
+        "polars_seconds": round(references["monitor"]["polars"][0], 2),
+        "duckdb_seconds": round(references["monitor"]["duckdb"][0], 2),
         "runs": {k: {m: round(v, 2) for m, v in f.items()} for k, f in figures.items()},
     }
-    print(f"\n{name}: {records:,} records x {features} features, {size_mb:.0f} MB; polars {reference:.2f} s")
+    print(f"\n{name}: {records:,} records x {features} features, {size_mb:.0f} MB (monitored hour)")
     for kind, f in figures.items():
         print(
             f"  {kind:9s} {f['seconds']:7.2f} s {f['records_per_s']:12,.0f} rec/s {f['mb_per_s']:7.1f} MB/s"
-            f"  x{f['ratio_to_polars']:.2f} of polars  peak RSS (process tree) {f['peak_rss_mb']:,.0f} MB"
+            f"  peak RSS (process tree) {f['peak_rss_mb']:,.0f} MB  CPU {f['cpu_seconds']:.2f} s"
         )
+        for reference in REFERENCES:
+            print(
+                f"  {'':9s} {reference:6s} {f[f'{reference}_seconds']:6.2f} s (CPU"
+                f" {f[f'{reference}_cpu_seconds']:6.2f} s)  ours / {reference} {f[f'ratio_to_{reference}']:5.2f}"
+            )
     append_result("capture", record)
     return record
 
