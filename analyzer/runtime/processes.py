@@ -46,8 +46,12 @@ def worker_count(tasks: int | None = None) -> int:
     return max(1, min(count, tasks) if tasks else count)
 
 
-def _start_worker(function: Callable, shared: tuple) -> None:
+def _start_worker(function: Callable, shared: tuple, environment: dict[str, str]) -> None:
     global _shared
+    # A fork server keeps the environment it started with; the readers' settings are the driver's now.
+    if dict(os.environ) != environment:
+        os.environ.clear()
+        os.environ.update(environment)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     with contextlib.suppress(OSError, AttributeError):  # Linux only: elsewhere the pipe's end ends it
@@ -89,7 +93,9 @@ def in_order(
     workers = workers or worker_count(len(items))
     window = workers + 1
     started = time.monotonic()
-    pool = ProcessPoolExecutor(workers, _context(), initializer=_start_worker, initargs=(function, shared))
+    pool = ProcessPoolExecutor(
+        workers, _context(), initializer=_start_worker, initargs=(function, shared, dict(os.environ))
+    )
     pending: dict[Future, int] = {}
     processes: dict = {}  # every worker started, for its exit code if one dies
     arrived: dict[int, object] = {}
