@@ -132,7 +132,16 @@ def in_order(
 
 
 def worker_lost(processes) -> str:
+    """The one line for a dead worker, with how it ended. The pool then stops the others (SIGTERM):
+    their ends are not the cause."""
+    processes = list(processes)
+    deadline = time.monotonic() + 5
+    # The pool's own thread may be reaping them: their exit codes appear once it has.
+    while any(p.exitcode is None for p in processes) and time.monotonic() < deadline:
+        time.sleep(0.05)
     codes = sorted({p.exitcode for p in processes if p.exitcode not in (None, 0)})
+    if len(codes) > 1:
+        codes = [c for c in codes if c != -signal.SIGTERM]
     how = ", ".join(f"killed by {signal.Signals(-c).name}" if c < 0 else f"exit code {c}" for c in codes)
     return (
         f"A worker process ended unexpectedly ({how or 'no exit code'}; out of memory, or killed) "

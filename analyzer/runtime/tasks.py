@@ -62,7 +62,7 @@ def describe(engine: str, tasks: int) -> str:
         return "in this process"
     if engine == PROCESSES:
         return f"in {worker_count(tasks)} worker process(es)"
-    return "on Spark"
+    return "of one Spark job"
 
 
 @contextmanager
