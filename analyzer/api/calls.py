@@ -44,8 +44,8 @@ def profile(
     how each value becomes text). For a path: ``dataset_format`` is "csv" (the default; "parquet"
     for .parquet paths), "json", "parquet", "capture", "merged", or SageMaker's ``dataset_format``
     dict; ``header``, ``output_columns_position``, ``capture_index_names``, ``preprocessor`` and
-    ``max_skipped_fraction`` are the CLI's flags; ``engine`` is "local" (this process), "spark" or
-    "auto". ``settings``: analyzer settings by name, e.g. ``{"kll_sketch_size": 4096}``.
+    ``max_skipped_fraction`` are the CLI's flags; ``engine`` is "local" (this process), "processes"
+    (worker processes, one per core), "spark" or "auto". ``settings``: analyzer settings by name, e.g. ``{"kll_sketch_size": 4096}``.
 
     In a notebook::
 

@@ -12,6 +12,7 @@ import click
 from analyzer.checks.drift.registry import CATEGORICAL, NUMERIC, method_names
 from analyzer.cli.settings import settings_from_flags, settings_options
 from analyzer.cli.support import (
+    ENGINE_HELP,
     PREPROCESSOR_OPTION,
     FailingGroup,
     baseline_file_option,
@@ -29,6 +30,7 @@ from analyzer.config.formats import MERGE, DatasetFormat
 from analyzer.files.writers import write_message
 from analyzer.runtime.children import end_children
 from analyzer.runtime.stop import STOPPED_EXIT, STOPPED_MESSAGE, JobStopped, received, stop_on_sigterm
+from analyzer.runtime.tasks import ENGINES
 
 log = logging.getLogger("monitor_analyzer")
 
@@ -143,10 +145,10 @@ def dataset_options(command):
         click.option("--master", default=None, help="Spark master URL (default: $SPARK_MASTER or local[*])."),
         click.option(
             "--engine",
-            type=click.Choice(["auto", "spark", "local"]),
+            type=click.Choice(ENGINES),
             default="auto",
             show_default=True,
-            help="auto: small inputs in this process, larger ones on Spark; same results either way.",
+            help=ENGINE_HELP,
         ),
         *skip_policy_options(),
         click.option(
@@ -369,7 +371,7 @@ def monitor(
 @click.option("--start-time", default=None, help="Merge capture records with inferenceTime >= this.")
 @click.option("--end-time", default=None, help="Merge capture records with inferenceTime < this.")
 @click.option("--master", default=None, help="Spark master URL (default: $SPARK_MASTER or local[*]).")
-@click.option("--engine", type=click.Choice(["auto", "spark", "local"]), default="auto", show_default=True)
+@click.option("--engine", type=click.Choice(ENGINES), default="auto", show_default=True, help=ENGINE_HELP)
 def merge(capture, ground_truth, output, start_time, end_time, master, engine) -> None:
     """Join capture records with their ground truth (on inferenceId, else eventId) for model quality.
 

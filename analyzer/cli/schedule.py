@@ -9,11 +9,12 @@ from collections import Counter
 
 import click
 
-from analyzer.cli.support import fail, with_skip_policy
+from analyzer.cli.support import ENGINE_HELP, fail, with_skip_policy
 from analyzer.common.errors import AnalyzerError
 from analyzer.config.window import parse_time
 from analyzer.runtime.children import end_children
 from analyzer.runtime.stop import STOPPED_EXIT, JobStopped, received, stop_on_sigterm
+from analyzer.runtime.tasks import ENGINES
 
 log = logging.getLogger("monitor_analyzer.schedule")
 
@@ -73,7 +74,7 @@ def schedule() -> None:
     "--backfill", nargs=2, default=None, metavar="FROM TO", help="Run every window ending in (FROM, TO]."
 )
 @click.option("--force", is_flag=True, help="Run windows that already have a finished execution again.")
-@click.option("--engine", type=click.Choice(["auto", "spark", "local"]), default="auto", show_default=True)
+@click.option("--engine", type=click.Choice(ENGINES), default="auto", show_default=True, help=ENGINE_HELP)
 @with_skip_policy
 def run(**options) -> None:
     """Run a monitoring schedule outside SageMaker: each tick analyzes its window, writes the report

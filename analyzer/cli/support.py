@@ -14,6 +14,13 @@ from analyzer.config.formats import CAPTURE, CSV, JSON, MERGE, PARQUET, DatasetF
 
 FORMAT_CHOICES = {"csv": CSV, "json": JSON, "parquet": PARQUET, "capture": CAPTURE, "merged": MERGE}
 
+ENGINE_HELP = (
+    "Where the tasks run. auto: on Spark when a master is named (--master, $SPARK_MASTER), else on "
+    "this machine without a JVM: in one worker process per core ($MONITOR_ANALYZER_WORKERS), or in "
+    "this process when the input is small. local: this process. processes: worker processes. "
+    "spark: Spark (local[*] without a master). Same results every way."
+)
+
 FAILURE_EXIT = 255  # the prebuilt analyzer's exit code on any failure
 
 

@@ -44,8 +44,9 @@ from analyzer.jobs.ending import finish
 from analyzer.readers.capture_columnar import Declined, inside_window, read_json_table
 from analyzer.readers.ledger import Ledger, Location
 from analyzer.readers.lines import decode, split_lines
+from analyzer.runtime import processes
 from analyzer.runtime.spark import progress
-from analyzer.runtime.tasks import runs_here, spark_context, task_count
+from analyzer.runtime.tasks import LOCAL, PROCESSES, choose_engine, describe, spark_context, task_count
 
 log = logging.getLogger("monitor_analyzer.merge")
 
@@ -429,16 +430,18 @@ def run_merge(
     groups = [
         [(split, targets[split.path]) for split in group] for group in group_splits(splits, task_count(total))
     ]
-    local = runs_here(spark, total, engine)
+    engine = choose_engine(spark, total, len(groups), engine)
     log.info(
-        "Merging %d capture file(s), %.1f MB, in %d task(s)%s",
+        "Merging %d capture file(s), %.1f MB, in %d task(s) %s",
         len(files),
         total / 1e6,
         len(groups),
-        " in this process" if local else " on Spark",
+        describe(engine, len(groups)),
     )
-    if local:
+    if engine == LOCAL:
         results = [merge_files(group, truth, window) for group in groups]
+    elif engine == PROCESSES:  # the ground truth goes to each worker once
+        results = list(processes.in_order(merge_files, groups, (truth, window), label="merge"))
     else:
         # The context stays: the job that reads the merged files next runs on it.
         with spark_context(spark, release_started=False) as sc:

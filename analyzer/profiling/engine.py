@@ -7,6 +7,7 @@ counters. Only those states travel back, never rows, so driver memory is bounded
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import logging
@@ -39,7 +40,8 @@ from analyzer.readers import ReadPlan, read_batches
 from analyzer.readers import header_like as header_check
 from analyzer.readers.arrow_memory import give_back, trim_heap, use_returning_pool
 from analyzer.readers.header_like import HeaderLike
-from analyzer.runtime.tasks import runs_here, spark_context, task_count
+from analyzer.runtime import processes
+from analyzer.runtime.tasks import LOCAL, PROCESSES, choose_engine, describe, spark_context, task_count
 
 log = logging.getLogger("monitor_analyzer.profile")
 
@@ -190,7 +192,8 @@ def run_profile(
     split: SplitSpec | None = None,
 ) -> DatasetProfile:
     """Profile a dataset in one pass. ``spark``: a session, a zero-argument factory, or None.
-    ``engine``: "spark", "local" (this process), or "auto" (local for small inputs without a session).
+    ``engine``: "local" (this process), "processes" (worker processes on this machine), "spark", or
+    "auto" (``runtime.tasks.choose_engine``).
     ``make_state``: the state each task folds its batches into (default: a DatasetProfile).
     ``quarantine``: keep the raw lines of skipped records in the ledger.
     ``split``: tag every batch with its segment (the state must be a segmented one)."""
@@ -209,22 +212,38 @@ def run_profile(
     header_check.warn(header_like)
     total_bytes = sum(s.end - s.start for s in splits)
     groups = group_splits(splits, tasks or task_count(total_bytes))
-    local = runs_here(spark, total_bytes, engine)
-    where = "in this process" if local else "of one Spark job"
+    engine = choose_engine(spark, total_bytes, len(groups), engine)
     log.info(
-        "Profiling %d file(s), %.1f MB, in %d task(s) %s", len(files), total_bytes / 1e6, len(groups), where
+        "Profiling %d file(s), %.1f MB, in %d task(s) %s",
+        len(files),
+        total_bytes / 1e6,
+        len(groups),
+        describe(engine, len(groups)),
     )
-    if local:
+    if engine == LOCAL:
         merger = OrderedMerge()
         for i, group in enumerate(groups):  # each state folded as soon as it is made
             merger.add(i, profile_task(group, plan, make_state))
         result = merger.result()
+    elif engine == PROCESSES:
+        result = _run_in_processes(groups, plan, make_state)
     else:
         with spark_context(spark) as context:  # one started here is ended: the one pass is over
             result = _run_on_spark(context, groups, plan, make_state)
     if isinstance(result, AnalyzerError):
         raise result
     return result
+
+
+def _run_in_processes(groups: list[list[Split]], plan: ReadPlan, make_state: StateFactory) -> object:
+    merger = OrderedMerge()
+    states = processes.in_order(profile_task, groups, (plan, make_state), label="profile")
+    with contextlib.closing(states):
+        for i, state in enumerate(states):  # in split order, each folded as soon as its turn comes
+            merger.add(i, state)
+            if merger.failure is not None:
+                break  # the first failure in split order is final: the tasks after it need not run
+    return merger.result()
 
 
 def _run_on_spark(sc, groups: list[list[Split]], plan: ReadPlan, make_state: StateFactory) -> object:

@@ -1,9 +1,10 @@
-"""The image's entrypoint: size Spark to the container, take this host's role, drop root, run the job.
+"""The image's entrypoint: size the job to the container, take this host's role, drop root, run the job.
 
 * **Sizing.** Cores and memory come from the container's cgroup limits (v2 or v1), not from the
-  host's: ``docker run --cpus 2 --memory 4g`` gives Spark ``local[2]`` and a driver sized to 4 GB.
+  host's: ``docker run --cpus 2 --memory 4g`` gives two worker processes (or Spark ``local[2]``)
+  and a Spark driver sized to 4 GB.
 * **Hosts.** ``/opt/ml/config/resourceconfig.json`` lists the job's hosts. With one host the job
-  runs here. With several, the first host starts a Spark standalone master and a worker (the scripts
+  runs here, without a JVM unless Spark is asked for. With several, the first host starts a Spark standalone master and a worker (the scripts
   that ship with PySpark) and runs the job as one Spark application over every host's worker; the
   other hosts run a worker until the master goes away, then exit 0.
 * **User.** Started as root (SageMaker may run the image as root), the job's output directories are

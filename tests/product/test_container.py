@@ -120,9 +120,9 @@ def test_monitoring_job_with_violations_in_the_image_equals_the_in_process_run(t
 
 
 def test_spark_inside_the_image_gives_the_same_bytes(tmp_path, golden):
-    """Small inputs run in the analyzer's process; forcing Spark (as large ones do) changes nothing."""
+    """Small inputs run in the analyzer's process; Spark (as a named master asks) changes nothing."""
     in_docker, in_process = twin(tmp_path, lambda d: prepare(d, golden, drifted))
-    container = docker_run(in_docker, env={"MONITOR_ANALYZER_LOCAL_MAX_BYTES": "0"})
+    container = docker_run(in_docker, env={"SPARK_MASTER": "local[2]"})
     local = run_cli("run", opt_ml=in_process)
     assert container.returncode == 0, describe(container)
     assert local.returncode == 0, describe(local)

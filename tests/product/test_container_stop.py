@@ -23,7 +23,7 @@ def test_docker_stop_ends_the_job_with_the_stopped_message_and_no_report(tmp_pat
     name = f"monitor-analyzer-stop-{uuid.uuid4().hex[:8]}"
     subprocess.run(
         ["docker", "run", "-d", "--name", name, "-v", f"{opt_ml}:/opt/ml"]
-        + ["-e", "MONITOR_ANALYZER_LOCAL_MAX_BYTES=0", IMAGE],
+        + ["-e", "SPARK_MASTER=local[2]", IMAGE],
         check=True,
         capture_output=True,
     )
