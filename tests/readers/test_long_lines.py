@@ -67,49 +67,43 @@ def csv_lines(rng: random.Random, header: bool) -> list[bytes]:
     return lines
 
 
-def json_lines(rng: random.Random) -> list[bytes]:
+def generated(rng: random.Random, damaged: list[tuple[float, bytes]], record) -> list[bytes]:
+    """300 lines: the first damaged line whose bound the roll is under, else ``record(i, roll)``."""
     lines = []
     for i in range(300):
         roll = rng.random()
-        if roll < 0.04:
-            lines.append(b'{"id": 1, "broken": ')
-        elif roll < 0.06:
-            lines.append(b'{"id": "\xff"}')
-        elif roll < 0.08:
-            lines.append(b"")
-        elif roll < 0.1:
-            lines.append(b"[1, 2, 3]")
-        else:
-            record = {"id": i, "text": rng.choice(WORDS), "n": rng.choice([1.5, None, -2, "7"])}
-            if rng.random() < 0.3:
-                record["nested"] = {"k": rng.choice(WORDS), "l": [1, rng.choice(WORDS)]}
-            lines.append(json.dumps(record, ensure_ascii=rng.random() < 0.5).encode())
+        line = next((text for bound, text in damaged if roll < bound), None)
+        lines.append(record(i, roll) if line is None else line)
     return lines
+
+
+def json_lines(rng: random.Random) -> list[bytes]:
+    def record(i: int, roll: float) -> bytes:
+        value = {"id": i, "text": rng.choice(WORDS), "n": rng.choice([1.5, None, -2, "7"])}
+        if rng.random() < 0.3:
+            value["nested"] = {"k": rng.choice(WORDS), "l": [1, rng.choice(WORDS)]}
+        return json.dumps(value, ensure_ascii=rng.random() < 0.5).encode()
+
+    damaged = [(0.04, b'{"id": 1, "broken": '), (0.06, b'{"id": "\xff"}'), (0.08, b""), (0.1, b"[1, 2, 3]")]
+    return generated(rng, damaged, record)
 
 
 def capture_lines(rng: random.Random) -> list[bytes]:
-    lines = []
-    for i in range(300):
-        roll = rng.random()
-        if roll < 0.04:
-            lines.append(b'{"captureData": ')
-        elif roll < 0.06:
-            lines.append(b"")
-        elif roll < 0.5:
+    def record(i: int, roll: float) -> bytes:
+        if roll < 0.5:
             payload = f"{i},{rng.choice(WORDS).replace(',', '')},{rng.random():.4f}"
-            lines.append(capture_record(payload, "0.5", "2026-11-22T10:00:00Z", f"e{i}").encode())
-        else:
-            payload = json.dumps({"id": i, "text": rng.choice(WORDS)})
-            record = capture_record(
-                payload,
-                "0.5",
-                "2026-11-22T10:00:00Z",
-                f"e{i}",
-                input_encoding="JSON",
-                input_content_type="application/json",
-            )
-            lines.append(record.encode())
-    return lines
+            return capture_record(payload, "0.5", "2026-11-22T10:00:00Z", f"e{i}").encode()
+        payload = json.dumps({"id": i, "text": rng.choice(WORDS)})
+        return capture_record(
+            payload,
+            "0.5",
+            "2026-11-22T10:00:00Z",
+            f"e{i}",
+            input_encoding="JSON",
+            input_content_type="application/json",
+        ).encode()
+
+    return generated(rng, [(0.04, b'{"captureData": '), (0.06, b"")], record)
 
 
 def write(path: Path, lines: list[bytes], crlf: bool, compress: bool) -> Path:
