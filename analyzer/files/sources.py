@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import os
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +12,7 @@ from typing import BinaryIO
 
 from analyzer.common.errors import InputError
 from analyzer.common.log_text import printable
+from analyzer.config.tuning import positive_int
 from analyzer.files.file_stamp import FileStamp, check_open, check_path, disappeared, stamp_of
 from analyzer.files.listing import list_dataset, log_listing
 
@@ -21,7 +21,7 @@ DEFAULT_SPLIT_BYTES = 32 * 1024 * 1024
 
 def split_bytes_setting() -> int:
     """Split size: $MONITOR_ANALYZER_SPLIT_BYTES, else DEFAULT_SPLIT_BYTES (read at call time)."""
-    return int(os.environ.get("MONITOR_ANALYZER_SPLIT_BYTES") or DEFAULT_SPLIT_BYTES)
+    return positive_int("MONITOR_ANALYZER_SPLIT_BYTES", DEFAULT_SPLIT_BYTES)
 
 
 # Hadoop's LineRecordReader (so Spark's CSV and JSON readers) drops a UTF-8 BOM at the start of a

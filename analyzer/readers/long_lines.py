@@ -11,11 +11,11 @@ of the line's bytes; a JSON or capture record is decoded and its bytes let go be
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 
 from analyzer.common.log_text import printable
+from analyzer.config.tuning import positive_int
 from analyzer.files.file_stamp import FileStamp, InputChanged
 from analyzer.files.sources import Split, is_compressed, open_planned, read_split_at
 from analyzer.readers.ledger import Location
@@ -27,7 +27,7 @@ _NON_BLANK = re.compile(rb"[^ \t\n\r\x0b\x0c]")
 
 def long_line_bytes() -> int:
     """Lines longer than this take the long-line path: $MONITOR_ANALYZER_LONG_LINE_BYTES, else 4 MiB."""
-    return int(os.environ.get("MONITOR_ANALYZER_LONG_LINE_BYTES") or DEFAULT_LONG_LINE_BYTES)
+    return positive_int("MONITOR_ANALYZER_LONG_LINE_BYTES", DEFAULT_LONG_LINE_BYTES)
 
 
 @dataclass(eq=False)

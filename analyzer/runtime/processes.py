@@ -26,6 +26,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 
 from analyzer.common.errors import AnalyzerError
+from analyzer.config.tuning import positive_int
 
 log = logging.getLogger("monitor_analyzer.processes")
 
@@ -41,8 +42,10 @@ _shared: tuple[Callable, tuple] | None = None
 def worker_count(tasks: int | None = None) -> int:
     """Processes to run: $MONITOR_ANALYZER_WORKERS, else the container's cores, else the cores this
     process may run on; never more than there are tasks."""
-    setting = os.environ.get("MONITOR_ANALYZER_WORKERS") or os.environ.get("MONITOR_ANALYZER_CORES")
-    count = int(setting) if setting else len(os.sched_getaffinity(0))
+    name = (
+        "MONITOR_ANALYZER_WORKERS" if os.environ.get("MONITOR_ANALYZER_WORKERS") else "MONITOR_ANALYZER_CORES"
+    )
+    count = positive_int(name, len(os.sched_getaffinity(0)))
     return max(1, min(count, tasks) if tasks else count)
 
 

@@ -15,6 +15,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from analyzer.config.tuning import positive_int
 from analyzer.runtime.processes import worker_count
 from analyzer.runtime.spark import active_context, get_context, release
 
@@ -29,7 +30,7 @@ LOCAL_MAX_BYTES = int(os.environ.get("MONITOR_ANALYZER_LOCAL_MAX_BYTES", TASK_BY
 
 
 def task_count(total_bytes: int) -> int:
-    task_bytes = int(os.environ.get("MONITOR_ANALYZER_TASK_BYTES") or TASK_BYTES)
+    task_bytes = positive_int("MONITOR_ANALYZER_TASK_BYTES", TASK_BYTES)
     return max(math.ceil(total_bytes / task_bytes), 1)
 
 
