@@ -153,8 +153,15 @@ def worker_lost(processes) -> str:
 
 
 def end_workers(pool: ProcessPoolExecutor) -> None:
-    """Cancel what has not started and kill what runs: its result is no longer wanted."""
+    """Cancel what has not started and kill what runs: its result is no longer wanted.
+
+    A worker killed while it wrote a result (a stop's SIGTERM reaches the workers first) leaves half a
+    message in the result pipe, and the pool's own thread waits for the rest: once the workers are
+    gone, our copy of the pipe's write end is the last one, and closing it ends that wait (end of
+    file). Otherwise the interpreter, which joins that thread at exit, would never exit. (Whether a
+    worker has ended cannot be asked here: the stop handler may have reaped it already.)"""
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    results = getattr(pool, "_result_queue", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         with contextlib.suppress(Exception):
@@ -162,3 +169,6 @@ def end_workers(pool: ProcessPoolExecutor) -> None:
     for process in processes:
         with contextlib.suppress(Exception):
             process.join(timeout=5)
+    if results is not None:  # only the workers write to it: once they are gone, nothing will
+        with contextlib.suppress(Exception):
+            results._writer.close()

@@ -41,6 +41,14 @@ def command_line(process: psutil.Process) -> str:
         return ""
 
 
+def running(process: psutil.Process) -> bool:
+    """Still there and not a zombie (one that ends between the two questions has ended)."""
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
 def wait_for_python_workers(process: subprocess.Popen, timeout: float = 180) -> list[psutil.Process]:
     """Until Spark runs tasks: PySpark's Python workers are up below the JVM."""
     deadline = time.monotonic() + timeout
@@ -71,7 +79,7 @@ def test_sigterm_ends_the_run_its_spark_processes_and_writes_no_report(tmp_path,
     _, err = process.communicate(timeout=60)  # a hang guard; how fast it stops: bench/stop_bench.py
 
     assert process.returncode == 143, err[-3000:]
-    left = [p for p in tree if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    left = [p for p in tree if running(p)]
     assert not left, [command_line(p)[:200] for p in left]  # no JVM, no pyspark daemon, no worker
     assert (opt_ml / "output" / "message").read_text() == STOPPED_MESSAGE
     assert err.strip().splitlines()[-1] == f"error: {STOPPED_MESSAGE}"
